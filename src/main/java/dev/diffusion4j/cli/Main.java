@@ -1,0 +1,66 @@
+package dev.diffusion4j.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code diffusion4j} command line: one subcommand per job. */
+@Command(
+        name = "diffusion4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Train and sample denoising diffusion probabilistic models (DDPM), in Java.",
+        subcommands = {ScheduleCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit code for bad input: options, files, data. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code for a failure that is not the user's input. */
+    public static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code, printing errors as single lines. */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given streams and returns its exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("diffusion4j: error: " + oneLine(ex.getMessage())
+                    + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            if (ex instanceof UserInputException || ex instanceof IllegalArgumentException) {
+                c.getErr().println("diffusion4j: error: " + oneLine(ex.getMessage()));
+                return EXIT_USAGE;
+            }
+            c.getErr().println("diffusion4j: failed: " + oneLine(String.valueOf(ex)));
+            if (Boolean.getBoolean("diffusion4j.debug")) {
+                ex.printStackTrace(c.getErr());
+            }
+            return EXIT_FAILURE;
+        });
+        return cl.execute(args);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    }
+}

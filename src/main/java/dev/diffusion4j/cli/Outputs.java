@@ -1,0 +1,23 @@
+package dev.diffusion4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Checks made on output paths before any work, so that a bad path fails fast and writes nothing. */
+final class Outputs {
+    private Outputs() {}
+
+    /** @throws UserInputException when the file's directory is missing or not writable */
+    static void requireWritableParent(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new UserInputException(file + ": the directory " + dir + " does not exist");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UserInputException(file + ": the directory " + dir + " is not writable");
+        }
+        if (Files.isDirectory(file)) {
+            throw new UserInputException(file + ": is a directory");
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package dev.diffusion4j.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.schedule.NoiseSchedule;
+import java.util.Objects;
+import java.util.function.IntToDoubleFunction;
+
+/**
+ * The equations of DDPM on tensors, one method per distribution or identity, named after it.
+ *
+ * <p>Timesteps follow the seed: {@code t} is an integer tensor of shape (B) with values in 1..T, one
+ * per batch item. The per-timestep coefficients come from the double-precision {@link
+ * NoiseSchedule} and are rounded to float32 only when they meet a tensor. Every result lives in the
+ * manager of the tensor arguments, so a caller scopes a step with a sub-manager.
+ *
+ * @param schedule the β tables
+ * @param prediction what the network outputs
+ * @param variance the fixed reverse variance σ_t²
+ * @param loss the training objective
+ */
+public record GaussianDiffusion(
+        NoiseSchedule schedule, PredictionType prediction, VarianceType variance, LossType loss) {
+
+    private static final double LN2 = Math.log(2);
+
+    public GaussianDiffusion {
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(prediction, "prediction");
+        Objects.requireNonNull(variance, "variance");
+        Objects.requireNonNull(loss, "loss");
+    }
+
+    /** ε-prediction, σ_t² = β_t, L_simple: the paper's configuration. */
+    public static GaussianDiffusion paperDefaults(NoiseSchedule schedule) {
+        return new GaussianDiffusion(schedule, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE);
+    }
+
+    // ---------------------------------------------------------------- forward process
+
+    /** One forward step (2): x_t = √(1 - β_t) x_{t-1} + √β_t ε. */
+    public NDArray qStep(NDArray xPrev, NDArray t, NDArray noise) {
+        return extract(s -> Math.sqrt(schedule.alpha(s)), t, xPrev)
+                .mul(xPrev)
+                .add(extract(s -> Math.sqrt(schedule.beta(s)), t, xPrev).mul(noise));
+    }
+
+    /** q(x_t | x_0) = N(√ᾱ_t x_0, (1 - ᾱ_t) I), the closed form (4). */
+    public Gaussian qMeanVariance(NDArray x0, NDArray t) {
+        NDArray mean = extract(schedule::sqrtAlphaBar, t, x0).mul(x0);
+        NDArray var = extract(schedule::oneMinusAlphaBar, t, x0);
+        NDArray logVar = extract(s -> Math.log(schedule.oneMinusAlphaBar(s)), t, x0);
+        return new Gaussian(mean, var, logVar);
+    }
+
+    /** A draw from (4) with the given noise: x_t = √ᾱ_t x_0 + √(1 - ᾱ_t) ε. */
+    public NDArray qSample(NDArray x0, NDArray t, NDArray noise) {
+        return extract(schedule::sqrtAlphaBar, t, x0)
+                .mul(x0)
+                .add(extract(schedule::sqrtOneMinusAlphaBar, t, x0).mul(noise));
+    }
+
+    // ---------------------------------------------------------------- reparameterisations
+
+    /** x_0 from ε (12): x_0 = (x_t - √(1 - ᾱ_t) ε) / √ᾱ_t = √(1/ᾱ_t) x_t - √(1/ᾱ_t - 1) ε. */
+    public NDArray predictX0FromEps(NDArray xt, NDArray t, NDArray eps) {
+        return extract(schedule::sqrtRecipAlphaBar, t, xt)
+                .mul(xt)
+                .sub(extract(schedule::sqrtRecipM1AlphaBar, t, xt).mul(eps));
+    }
+
+    /** ε from x_0, inverting (4): ε = (√(1/ᾱ_t) x_t - x_0) / √(1/ᾱ_t - 1). */
+    public NDArray predictEpsFromX0(NDArray xt, NDArray t, NDArray x0) {
+        return extract(schedule::sqrtRecipAlphaBar, t, xt)
+                .mul(xt)
+                .sub(x0)
+                .div(extract(schedule::sqrtRecipM1AlphaBar, t, xt));
+    }
+
+    /** The v-prediction target v = √ᾱ_t ε - √(1 - ᾱ_t) x_0. */
+    public NDArray vTarget(NDArray x0, NDArray t, NDArray eps) {
+        return extract(schedule::sqrtAlphaBar, t, x0)
+                .mul(eps)
+                .sub(extract(schedule::sqrtOneMinusAlphaBar, t, x0).mul(x0));
+    }
+
+    /** x_0 from v: x_0 = √ᾱ_t x_t - √(1 - ᾱ_t) v. */
+    public NDArray predictX0FromV(NDArray xt, NDArray t, NDArray v) {
+        return extract(schedule::sqrtAlphaBar, t, xt)
+                .mul(xt)
+                .sub(extract(schedule::sqrtOneMinusAlphaBar, t, xt).mul(v));
+    }
+
+    /** ε from v: ε = √(1 - ᾱ_t) x_t + √ᾱ_t v. */
+    public NDArray predictEpsFromV(NDArray xt, NDArray t, NDArray v) {
+        return extract(schedule::sqrtOneMinusAlphaBar, t, xt)
+                .mul(xt)
+                .add(extract(schedule::sqrtAlphaBar, t, xt).mul(v));
+    }
+
+    // ---------------------------------------------------------------- posterior and reverse process
+
+    /**
+     * The forward-process posterior q(x_{t-1} | x_t, x_0) = N(μ̃_t, β̃_t I) of (11)(19): μ̃_t =
+     * √ᾱ_{t-1} β_t/(1 - ᾱ_t) x_0 + √α_t (1 - ᾱ_{t-1})/(1 - ᾱ_t) x_t. The log-variance is the clipped
+     * one ({@link NoiseSchedule#posteriorLogVarianceClipped(int)}); the variance is exact (0 at t = 1).
+     */
+    public Gaussian qPosteriorMeanVariance(NDArray x0, NDArray xt, NDArray t) {
+        NDArray mean = extract(schedule::posteriorMeanCoef1, t, xt)
+                .mul(x0)
+                .add(extract(schedule::posteriorMeanCoef2, t, xt).mul(xt));
+        NDArray var = extract(schedule::posteriorVariance, t, xt);
+        NDArray logVar = extract(schedule::posteriorLogVarianceClipped, t, xt);
+        return new Gaussian(mean, var, logVar);
+    }
+
+    /** The reverse mean from ε, (13) and (23): μ = (1/√α_t)(x_t - β_t/√(1 - ᾱ_t) · ε). */
+    public NDArray pMeanFromEps(NDArray xt, NDArray t, NDArray eps) {
+        NDArray coef = extract(s -> schedule.beta(s) / schedule.sqrtOneMinusAlphaBar(s), t, xt);
+        return xt.sub(coef.mul(eps)).mul(extract(s -> 1 / Math.sqrt(schedule.alpha(s)), t, xt));
+    }
+
+    /** σ_t² of (20) under this diffusion's {@link VarianceType}, shaped to broadcast against x. */
+    public NDArray modelVariance(NDArray t, NDArray like) {
+        return extract(s -> variance.variance(schedule, s), t, like);
+    }
+
+    /** The predicted x_0 that the network's output implies, for this diffusion's {@link PredictionType}. */
+    public NDArray predictX0(NDArray modelOutput, NDArray xt, NDArray t) {
+        return switch (prediction) {
+            case EPSILON -> predictX0FromEps(xt, t, modelOutput);
+            case SAMPLE -> modelOutput;
+            case V -> predictX0FromV(xt, t, modelOutput);
+        };
+    }
+
+    /** The predicted ε that the network's output implies, for this diffusion's {@link PredictionType}. */
+    public NDArray predictEps(NDArray modelOutput, NDArray xt, NDArray t) {
+        return switch (prediction) {
+            case EPSILON -> modelOutput;
+            case SAMPLE -> predictEpsFromX0(xt, t, modelOutput);
+            case V -> predictEpsFromV(xt, t, modelOutput);
+        };
+    }
+
+    /**
+     * The reverse step p_θ(x_{t-1} | x_t) = N(μ_θ, σ_t² I) of (5)(20). μ_θ is the posterior mean
+     * (11) at the predicted x_0, which for ε-prediction without clipping is exactly (23).
+     *
+     * @param clipDenoised clip the predicted x_0 to [-1, 1] first (for sampling)
+     */
+    public ModelPrediction pMeanVariance(NDArray modelOutput, NDArray xt, NDArray t, boolean clipDenoised) {
+        NDArray predX0 = predictX0(modelOutput, xt, t);
+        NDArray predEps;
+        if (clipDenoised) {
+            predX0 = predX0.clip(-1, 1);
+            predEps = predictEpsFromX0(xt, t, predX0);
+        } else {
+            predEps = predictEps(modelOutput, xt, t);
+        }
+        NDArray mean = qPosteriorMeanVariance(predX0, xt, t).mean();
+        NDArray var = modelVariance(t, xt);
+        NDArray logVar = extract(s -> Math.log(variance.variance(schedule, s)), t, xt);
+        return new ModelPrediction(mean, var, logVar, predX0, predEps);
+    }
+
+    // ---------------------------------------------------------------- the bound (14)-(17)
+
+    /** L_T = D_KL(q(x_T | x_0) || N(0, I)) of (17), per batch item, in bits per dimension. */
+    public NDArray priorBpd(NDArray x0) {
+        long b = x0.getShape().get(0);
+        NDArray t = x0.getManager().full(new Shape(b), schedule.steps(), DataType.INT64);
+        Gaussian q = qMeanVariance(x0, t);
+        NDArray zero = x0.zerosLike();
+        NDArray kl = GaussianMath.normalKl(q.mean(), q.logVariance(), zero, zero);
+        return Ops.div(GaussianMath.meanFlat(kl), LN2);
+    }
+
+    /**
+     * L_0 = -log p_θ(x_0 | x_1) of (17) with the discrete decoder over 256 levels, per element, in
+     * nats.
+     */
+    public NDArray decoderNll(NDArray x0, ModelPrediction p) {
+        return GaussianMath.discretizedGaussianLogLikelihood(x0, p.mean(), Ops.mul(p.logVariance(), 0.5)).neg();
+    }
+
+    /**
+     * One term of the bound, per batch item, in bits per dimension: L_{t-1} = D_KL(q(x_{t-1} | x_t,
+     * x_0) || p_θ(x_{t-1} | x_t)) of (17)(18) where t &gt; 1, and the decoder term L_0 where t = 1.
+     */
+    public NDArray vbTermBpd(NDArray modelOutput, NDArray x0, NDArray xt, NDArray t) {
+        Gaussian q = qPosteriorMeanVariance(x0, xt, t);
+        ModelPrediction p = pMeanVariance(modelOutput, xt, t, false);
+        NDArray kl = Ops.div(
+                GaussianMath.meanFlat(GaussianMath.normalKl(q.mean(), q.logVariance(), p.mean(), p.logVariance())),
+                LN2);
+        NDArray nll = Ops.div(GaussianMath.meanFlat(decoderNll(x0, p)), LN2);
+        return NDArrays.where(t.eq(1), nll, kl);
+    }
+
+    // ---------------------------------------------------------------- training objectives
+
+    /** L_simple (25) per batch item: the mean over dimensions of (ε - ε_θ)². */
+    public NDArray lossSimple(NDArray eps, NDArray epsPred) {
+        return GaussianMath.meanFlat(eps.sub(epsPred).square());
+    }
+
+    /**
+     * The weighted loss (24) per batch item: β_t² / (2 σ_t² α_t (1 - ᾱ_t)) times the mean over
+     * dimensions of (ε - ε_θ)², with σ_t² of this diffusion's {@link VarianceType}.
+     */
+    public NDArray lossWeighted(NDArray eps, NDArray epsPred, NDArray t) {
+        NDArray w = extract(s -> schedule.epsilonLossWeight(s, variance.variance(schedule, s)), t, t);
+        return GaussianMath.meanFlat(eps.sub(epsPred).square()).mul(w);
+    }
+
+    /**
+     * The training loss per batch item for a model output at x_t = qSample(x0, t, noise), under this
+     * diffusion's {@link LossType}: (25) against the target of the {@link PredictionType}, or (24) on
+     * the implied ε.
+     */
+    public NDArray trainingLoss(NDArray modelOutput, NDArray x0, NDArray xt, NDArray t, NDArray noise) {
+        if (loss == LossType.WEIGHTED) {
+            return lossWeighted(noise, predictEps(modelOutput, xt, t), t);
+        }
+        NDArray target = switch (prediction) {
+            case EPSILON -> noise;
+            case SAMPLE -> x0;
+            case V -> vTarget(x0, t, noise);
+        };
+        return lossSimple(target, modelOutput);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * Gathers f(t_i) for each batch item, rounds to float32 and shapes it (B, 1, ..., 1) to broadcast
+     * against {@code like}; lucidrains' {@code extract}.
+     */
+    NDArray extract(IntToDoubleFunction f, NDArray t, NDArray like) {
+        long[] ts = timesteps(t);
+        float[] v = new float[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            v[i] = (float) f.applyAsDouble(Math.toIntExact(ts[i]));
+        }
+        long[] dims = new long[Math.max(1, like.getShape().dimension())];
+        java.util.Arrays.fill(dims, 1);
+        dims[0] = ts.length;
+        return Ops.constant(like.getManager(), v, new Shape(dims));
+    }
+
+    private static long[] timesteps(NDArray t) {
+        if (t.getShape().dimension() != 1) {
+            throw new IllegalArgumentException("timesteps must have shape (B), got " + t.getShape());
+        }
+        if (t.getDataType() == DataType.INT64) {
+            return t.toLongArray();
+        }
+        if (t.getDataType() == DataType.INT32) {
+            int[] i = t.toIntArray();
+            long[] l = new long[i.length];
+            for (int k = 0; k < i.length; k++) {
+                l[k] = i[k];
+            }
+            return l;
+        }
+        throw new IllegalArgumentException("timesteps must be INT32 or INT64, got " + t.getDataType());
+    }
+}

@@ -1,0 +1,96 @@
+package dev.diffusion4j.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Arithmetic with Java numbers that keeps autograd correct (pitfall 2 of {@code djl-pitfalls.md}).
+ *
+ * <p>DJL's {@code NDArray.mul(Number)} and its siblings wrap the number in a tensor backed by a
+ * Java buffer and close it right after the call; autograd keeps pointing at that memory, and a
+ * garbage collection before {@code backward} turns the gradient into garbage. Every scalar here is
+ * instead a 0-d tensor made by libtorch ({@code full}), which libtorch owns for as long as the
+ * graph needs it. A test scans the compiled classes and fails if any class but this one calls a
+ * {@code Number} overload of DJL's arithmetic.
+ *
+ * <p>Each result lives in the manager of the array operand.
+ */
+public final class Ops {
+    private Ops() {}
+
+    /** A 0-d float32 tensor holding {@code v}, owned by libtorch, in manager {@code m}. */
+    public static NDArray scalar(NDManager m, double v) {
+        return m.full(new Shape(), (float) v, DataType.FLOAT32);
+    }
+
+    private static NDArray scalarLike(NDArray x, double v) {
+        return x.getManager().full(new Shape(), (float) v, x.getDataType());
+    }
+
+    /** {@code x * v}. */
+    public static NDArray mul(NDArray x, double v) {
+        return x.mul(scalarLike(x, v));
+    }
+
+    /** {@code x / v}. */
+    public static NDArray div(NDArray x, double v) {
+        return x.div(scalarLike(x, v));
+    }
+
+    /** {@code x + v}. */
+    public static NDArray add(NDArray x, double v) {
+        return x.add(scalarLike(x, v));
+    }
+
+    /** {@code x - v}. */
+    public static NDArray sub(NDArray x, double v) {
+        return x.sub(scalarLike(x, v));
+    }
+
+    /** {@code v - x}. */
+    public static NDArray rsub(double v, NDArray x) {
+        return scalarLike(x, v).sub(x);
+    }
+
+    /** {@code x ^ v}. */
+    public static NDArray pow(NDArray x, double v) {
+        return x.pow(scalarLike(x, v));
+    }
+
+    /** Element-wise {@code max(x, v)}. */
+    public static NDArray maximum(NDArray x, double v) {
+        return x.maximum(scalarLike(x, v));
+    }
+
+    /** Element-wise {@code min(x, v)}. */
+    public static NDArray minimum(NDArray x, double v) {
+        return x.minimum(scalarLike(x, v));
+    }
+
+    /** SiLU (swish with β = 1), {@code x · sigmoid(x)}, without DJL's scalar-wrapping swish. */
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /**
+     * A float32 tensor with a copy of {@code data}, owned by libtorch. DJL's {@code create} maps a
+     * Java buffer that is freed once its array is closed; a constant that an autograd graph may
+     * outlive must be a libtorch copy.
+     */
+    public static NDArray constant(NDManager m, float[] data, Shape shape) {
+        try (NDArray blob = m.create(data, shape)) {
+            return blob.duplicate();
+        }
+    }
+
+    /** {@link #constant(NDManager, float[], Shape)} from double values, rounded to float32. */
+    public static NDArray constant(NDManager m, double[] data, Shape shape) {
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) data[i];
+        }
+        return constant(m, f, shape);
+    }
+}
