@@ -38,8 +38,14 @@ public final class SafeConv {
             return Conv2d.conv2d(input, weight, bias, stride, padding).singletonOrThrow();
         }
         Shape extra = new Shape(padded - out, weight.getShape().get(1), weight.getShape().get(2), weight.getShape().get(3));
+        // concatenations whose first operand is a parameter land in its manager: move them to the step's
         NDArray w = weight.concat(input.getManager().zeros(extra, weight.getDataType()), 0);
-        NDArray b = bias == null ? null : bias.concat(input.getManager().zeros(new Shape(padded - out), bias.getDataType()), 0);
+        w.attach(input.getManager());
+        NDArray b = null;
+        if (bias != null) {
+            b = bias.concat(input.getManager().zeros(new Shape(padded - out), bias.getDataType()), 0);
+            b.attach(input.getManager());
+        }
         NDArray y = Conv2d.conv2d(input, w, b, stride, padding).singletonOrThrow();
         return y.get(new NDIndex(":, 0:{}", out));
     }

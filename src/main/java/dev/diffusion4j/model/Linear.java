@@ -1,0 +1,28 @@
+package dev.diffusion4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+
+/** y = x Wᵀ + b. */
+public final class Linear extends Module {
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public Linear(int in, int out) {
+        this.weight = param("weight", new Shape(out, in), Initializers.fanInUniform(in));
+        this.bias = param("bias", new Shape(out), Initializers.fanInUniform(in));
+    }
+
+    /** (N, in) to (N, out). */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return ai.djl.nn.core.Linear.linear(x, value(ps, weight, x, training), value(ps, bias, x, training)).singletonOrThrow();
+    }
+
+    @Override
+    protected NDArray forwardList(ParameterStore ps, NDList inputs, boolean training) {
+        return forward(ps, inputs.singletonOrThrow(), training);
+    }
+}

@@ -1,0 +1,139 @@
+package dev.diffusion4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import dev.diffusion4j.engine.Ops;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The DDPM network ε_θ(x_t, t): a UNet with a timestep embedding added in every residual block,
+ * self-attention at the configured resolutions, and skip connections from each block on the way
+ * down to the matching block on the way up.
+ */
+public final class UNet extends Module {
+    private final UNetConfig config;
+    private final TimestepEmbedding time;
+    private final Conv2d in;
+    private final List<Level> down = new ArrayList<>();
+    private final ResBlock mid1;
+    private final Attention midAttn;
+    private final ResBlock mid2;
+    private final List<Level> up = new ArrayList<>();
+    private final GroupNorm outNorm;
+    private final Conv2d out;
+
+    /** One resolution: its blocks, each optionally followed by attention, then a resampler or none. */
+    private record Level(List<ResBlock> blocks, List<Attention> attention, Module resample) {}
+
+    public UNet(UNetConfig c) {
+        this.config = c;
+        int base = c.baseChannels();
+        int emb = 4 * base;
+        int groups = c.normGroups();
+        this.time = child("time", new TimestepEmbedding(base, emb));
+        this.in = child("in", new Conv2d(c.channels(), base, 3, 1, false));
+        List<Integer> skipChannels = new ArrayList<>();
+        skipChannels.add(base);
+        int ch = base;
+        int res = c.imageSize();
+        int levels = c.channelMults().size();
+        for (int i = 0; i < levels; i++) {
+            int outCh = base * c.channelMults().get(i);
+            List<ResBlock> blocks = new ArrayList<>();
+            List<Attention> attn = new ArrayList<>();
+            for (int b = 0; b < c.resBlocks(); b++) {
+                blocks.add(child("down." + i + ".res." + b, new ResBlock(ch, outCh, emb, c.dropout(), groups)));
+                ch = outCh;
+                attn.add(c.attentionResolutions().contains(res)
+                        ? child("down." + i + ".attn." + b, new Attention(ch, c.heads(), groups)) : null);
+                skipChannels.add(ch);
+            }
+            Module resample = null;
+            if (i < levels - 1) {
+                resample = child("down." + i + ".downsample", new Downsample(ch));
+                skipChannels.add(ch);
+                res /= 2;
+            }
+            down.add(new Level(blocks, attn, resample));
+        }
+        this.mid1 = child("mid.res1", new ResBlock(ch, ch, emb, c.dropout(), groups));
+        this.midAttn = child("mid.attn", new Attention(ch, c.heads(), groups));
+        this.mid2 = child("mid.res2", new ResBlock(ch, ch, emb, c.dropout(), groups));
+        for (int i = levels - 1; i >= 0; i--) {
+            int outCh = base * c.channelMults().get(i);
+            List<ResBlock> blocks = new ArrayList<>();
+            List<Attention> attn = new ArrayList<>();
+            for (int b = 0; b <= c.resBlocks(); b++) {
+                int skip = skipChannels.remove(skipChannels.size() - 1);
+                blocks.add(child("up." + i + ".res." + b, new ResBlock(ch + skip, outCh, emb, c.dropout(), groups)));
+                ch = outCh;
+                attn.add(c.attentionResolutions().contains(res)
+                        ? child("up." + i + ".attn." + b, new Attention(ch, c.heads(), groups)) : null);
+            }
+            Module resample = null;
+            if (i > 0) {
+                resample = child("up." + i + ".upsample", new Upsample(ch));
+                res *= 2;
+            }
+            up.add(new Level(blocks, attn, resample));
+        }
+        this.outNorm = child("out.norm", new GroupNorm(GroupNorm.groupsFor(ch, groups), ch));
+        this.out = child("out.conv", new Conv2d(ch, c.channels(), 3, 1, true));
+    }
+
+    /** The configuration. */
+    public UNetConfig config() {
+        return config;
+    }
+
+    /**
+     * ε_θ(x_t, t).
+     *
+     * @param x (N, C, H, W)
+     * @param t (N) integer timesteps
+     * @return (N, C, H, W)
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray t, boolean training) {
+        NDArray emb = time.forward(ps, t, training);
+        Deque<NDArray> skips = new ArrayDeque<>();
+        NDArray h = in.forward(ps, x, training);
+        skips.push(h);
+        for (Level level : down) {
+            for (int b = 0; b < level.blocks().size(); b++) {
+                h = level.blocks().get(b).forward(ps, h, emb, training);
+                if (level.attention().get(b) != null) {
+                    h = level.attention().get(b).forward(ps, h, training);
+                }
+                skips.push(h);
+            }
+            if (level.resample() != null) {
+                h = ((Downsample) level.resample()).forward(ps, h, training);
+                skips.push(h);
+            }
+        }
+        h = mid1.forward(ps, h, emb, training);
+        h = midAttn.forward(ps, h, training);
+        h = mid2.forward(ps, h, emb, training);
+        for (Level level : up) {
+            for (int b = 0; b < level.blocks().size(); b++) {
+                h = level.blocks().get(b).forward(ps, h.concat(skips.pop(), 1), emb, training);
+                if (level.attention().get(b) != null) {
+                    h = level.attention().get(b).forward(ps, h, training);
+                }
+            }
+            if (level.resample() != null) {
+                h = ((Upsample) level.resample()).forward(ps, h, training);
+            }
+        }
+        return out.forward(ps, Ops.silu(outNorm.forward(ps, h, training)), training);
+    }
+
+    @Override
+    protected NDArray forwardList(ParameterStore ps, NDList inputs, boolean training) {
+        return forward(ps, inputs.get(0), inputs.get(1), training);
+    }
+}

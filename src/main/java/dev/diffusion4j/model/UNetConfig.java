@@ -1,0 +1,60 @@
+package dev.diffusion4j.model;
+
+import java.util.List;
+
+/**
+ * The shape of a {@link UNet}.
+ *
+ * @param imageSize H = W of the input; divisible by 2^(levels - 1)
+ * @param channels image channels: 1 for digits and mel-spectrograms, 3 for RGB
+ * @param baseChannels channels at the first level
+ * @param channelMults channels of each level, as multiples of {@code baseChannels}
+ * @param resBlocks residual blocks per level on the way down (one more on the way up)
+ * @param attentionResolutions feature-map sizes at which self-attention follows each block
+ * @param heads attention heads
+ * @param dropout dropout rate inside residual blocks while training
+ * @param normGroups GroupNorm groups (the largest divisor of each channel count not above it)
+ */
+public record UNetConfig(
+        int imageSize,
+        int channels,
+        int baseChannels,
+        List<Integer> channelMults,
+        int resBlocks,
+        List<Integer> attentionResolutions,
+        int heads,
+        double dropout,
+        int normGroups) {
+
+    public UNetConfig {
+        channelMults = List.copyOf(channelMults);
+        attentionResolutions = List.copyOf(attentionResolutions);
+        if (channels < 1) {
+            throw new IllegalArgumentException("model.channels must be at least 1, got " + channels);
+        }
+        if (baseChannels < 2 || baseChannels % 2 != 0) {
+            throw new IllegalArgumentException("model.baseChannels must be an even number ≥ 2, got " + baseChannels);
+        }
+        if (channelMults.isEmpty() || channelMults.stream().anyMatch(m -> m < 1)) {
+            throw new IllegalArgumentException("model.channelMults must be positive, got " + channelMults);
+        }
+        if (resBlocks < 1) {
+            throw new IllegalArgumentException("model.resBlocks must be at least 1, got " + resBlocks);
+        }
+        int div = 1 << (channelMults.size() - 1);
+        if (imageSize < 1 || imageSize % div != 0) {
+            throw new IllegalArgumentException("image size " + imageSize + " is not divisible by 2^(levels - 1) = " + div);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("model.dropout must be in [0, 1), got " + dropout);
+        }
+        if (heads < 1 || normGroups < 1) {
+            throw new IllegalArgumentException("model.heads and model.normGroups must be at least 1");
+        }
+    }
+
+    /** The default digits model: 28x28x1, base 32, levels 1, 2, 2, attention at 7x7. */
+    public static UNetConfig mnist() {
+        return new UNetConfig(28, 1, 32, List.of(1, 2, 2), 1, List.of(7), 1, 0.1, 8);
+    }
+}
