@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Train and sample denoising diffusion probabilistic models (DDPM), in Java.",
-        subcommands = {ScheduleCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, ScheduleCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: options, files, data. */
     public static final int EXIT_USAGE = 2;
@@ -47,7 +47,8 @@ public final class Main implements Runnable {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if (ex instanceof UserInputException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof UserInputException || ex instanceof IllegalArgumentException
+                    || ex instanceof dev.diffusion4j.data.DataException || ex instanceof java.io.IOException) {
                 c.getErr().println("diffusion4j: error: " + oneLine(ex.getMessage()));
                 return EXIT_USAGE;
             }

@@ -1,0 +1,65 @@
+package dev.diffusion4j.data;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Where training or evaluation images come from, as written on the command line: {@code embedded},
+ * {@code mnist:DIR}, {@code fashion-mnist:DIR}, {@code cifar10:DIR} or {@code images:DIR}.
+ */
+public sealed interface DataSpec {
+    /** The 5,000 MNIST digits shipped inside the jar (CC BY-SA 3.0, Y. LeCun and C. Cortes). */
+    record Embedded() implements DataSpec {
+        @Override
+        public String toString() {
+            return "embedded";
+        }
+    }
+
+    /** IDX files as MNIST ships them; {@code fashion} only changes the name. */
+    record Mnist(Path dir, boolean fashion) implements DataSpec {
+        @Override
+        public String toString() {
+            return (fashion ? "fashion-mnist:" : "mnist:") + dir;
+        }
+    }
+
+    /** The CIFAR-10 binary batches ({@code data_batch_1.bin} … {@code test_batch.bin}). */
+    record Cifar10(Path dir) implements DataSpec {
+        @Override
+        public String toString() {
+            return "cifar10:" + dir;
+        }
+    }
+
+    /** A folder (searched recursively) of PNG and JPEG files. */
+    record Images(Path dir) implements DataSpec {
+        @Override
+        public String toString() {
+            return "images:" + dir;
+        }
+    }
+
+    /** Parses a spec. */
+    static DataSpec parse(String spec) {
+        String s = spec.trim();
+        if (s.equalsIgnoreCase("embedded")) {
+            return new Embedded();
+        }
+        int colon = s.indexOf(':');
+        if (colon < 1 || colon == s.length() - 1) {
+            throw new IllegalArgumentException("data '" + spec
+                    + "' is not one of embedded, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR");
+        }
+        String kind = s.substring(0, colon).toLowerCase(Locale.ROOT);
+        Path dir = Path.of(s.substring(colon + 1));
+        return switch (kind) {
+            case "mnist" -> new Mnist(dir, false);
+            case "fashion-mnist" -> new Mnist(dir, true);
+            case "cifar10" -> new Cifar10(dir);
+            case "images" -> new Images(dir);
+            default -> throw new IllegalArgumentException("unknown data kind '" + kind
+                    + "' (expected embedded, mnist, fashion-mnist, cifar10 or images)");
+        };
+    }
+}

@@ -1,0 +1,70 @@
+package dev.diffusion4j.sample;
+
+import ai.djl.ndarray.NDArray;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.schedule.NoiseSchedule;
+
+/**
+ * DDIM (Song, Meng and Ermon, 2021) on a respaced grid τ_1 &lt; … &lt; τ_S: from x at τ_i to τ_{i-1}
+ * (x_0 after τ_1, where ᾱ = 1):
+ * x' = √ᾱ' x̂_0 + √(1 - ᾱ' - σ²) ε̂ + σ z, σ = η √((1 - ᾱ')/(1 - ᾱ)) √(1 - ᾱ/ᾱ'),
+ * with x̂_0 the (clipped) predicted x_0 and ε̂ the noise it implies. η = 0 is deterministic; η = 1
+ * on the full grid is ancestral sampling with σ_t² = β̃_t.
+ */
+public final class DdimSampler implements Sampler {
+    private final GaussianDiffusion diffusion;
+    private final int[] timesteps;
+    private final double eta;
+
+    /**
+     * @param steps S, the number of model evaluations (1 ≤ S ≤ T)
+     * @param eta η ≥ 0
+     */
+    public DdimSampler(GaussianDiffusion diffusion, int steps, double eta) {
+        int n = diffusion.schedule().steps();
+        if (steps < 1 || steps > n) {
+            throw new IllegalArgumentException("DDIM steps must be in 1.." + n + ", got " + steps);
+        }
+        if (!(eta >= 0) || !Double.isFinite(eta)) {
+            throw new IllegalArgumentException("eta must be ≥ 0, got " + eta);
+        }
+        this.diffusion = diffusion;
+        this.eta = eta;
+        this.timesteps = grid(n, steps);
+    }
+
+    /** S timesteps evenly spread over 1..T, T included, descending. */
+    static int[] grid(int n, int steps) {
+        int[] out = new int[steps];
+        for (int i = 0; i < steps; i++) {
+            double x = steps == 1 ? n : 1 + (double) (steps - 1 - i) * (n - 1) / (steps - 1);
+            out[i] = (int) Math.round(x);
+        }
+        return out;
+    }
+
+    @Override
+    public int[] timesteps() {
+        return timesteps.clone();
+    }
+
+    @Override
+    public StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise) {
+        NoiseSchedule s = diffusion.schedule();
+        int t = timesteps[i];
+        int prev = i + 1 < timesteps.length ? timesteps[i + 1] : 0;
+        double ab = s.alphaBar(t);
+        double abPrev = s.alphaBar(prev);
+        double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
+        NDArray tt = SamplingLoop.timestepArray(sample, t);
+        NDArray predX0 = diffusion.predictX0(modelOutput, sample, tt).clip(-1, 1);
+        NDArray eps = diffusion.predictEpsFromX0(sample, tt, predX0);
+        double dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));
+        NDArray x = Ops.mul(predX0, Math.sqrt(abPrev)).add(Ops.mul(eps, dirCoef));
+        if (sigma > 0) {
+            x = x.add(Ops.mul(noise, sigma));
+        }
+        return new StepOutput(x, predX0);
+    }
+}

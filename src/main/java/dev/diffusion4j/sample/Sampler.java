@@ -1,0 +1,23 @@
+package dev.diffusion4j.sample;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A reverse-process sampler as a pure function: no hidden counters, the random draw passed in. The
+ * loop that calls it is written out in {@link SamplingLoop}.
+ */
+public interface Sampler {
+    /** The timesteps at which the model is evaluated, from the noisiest (T) down. */
+    int[] timesteps();
+
+    /**
+     * One step from the sample at {@code timesteps()[i]} to the one at {@code timesteps()[i + 1]} (or
+     * to x_0 after the last).
+     *
+     * @param modelOutput the network's output at (x, t)
+     * @param i the index into {@link #timesteps()}
+     * @param sample x at that timestep, (B, C, H, W)
+     * @param noise standard normal noise of the sample's shape (ignored where the step adds none)
+     */
+    StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise);
+}

@@ -1,0 +1,76 @@
+package dev.diffusion4j.sample;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.diffusion4j.engine.Ops;
+import java.util.function.IntConsumer;
+
+/**
+ * The denoising loop, written out: x_T ~ N(0, I), then one {@link Sampler#step} per timestep of the
+ * sampler's grid, each in its own NDManager scope. Every random draw comes from the engine's
+ * generator, seeded once: the same seed, model and sampler give the same images.
+ */
+public final class SamplingLoop {
+    private SamplingLoop() {}
+
+    /**
+     * Called after each step with the step index, the timestep, the new sample and the predicted x_0;
+     * the arrays are freed after the call, so copy what you keep.
+     */
+    public interface Observer {
+        void after(int i, int t, NDArray sample, NDArray predX0);
+    }
+
+    /** (B) timesteps all equal to {@code t}, in the manager of {@code like}. */
+    static NDArray timestepArray(NDArray like, int t) {
+        return like.getManager().full(new Shape(like.getShape().get(0)), t, DataType.INT64);
+    }
+
+    /**
+     * Draws samples.
+     *
+     * @param shape (B, C, H, W)
+     * @param seed seeds the engine's generator
+     * @param observer may be null
+     * @param progress called with the number of steps done, may be null
+     * @return x_0 in [-1, 1] (clipped), in {@code m}
+     */
+    public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, long seed, NDManager m, Observer observer,
+            IntConsumer progress) {
+        Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
+        NDArray x = m.randomNormal(shape);
+        int[] ts = sampler.timesteps();
+        for (int i = 0; i < ts.length; i++) {
+            try (NDManager step = m.newSubManager()) {
+                NDArray xi = x;
+                xi.attach(step); // the previous sample is freed with this step
+                NDArray t = timestepArray(xi, ts[i]);
+                NDArray out = model.apply(xi, t);
+                NDArray noise = step.randomNormal(shape);
+                StepOutput o = sampler.step(out, i, xi, noise);
+                if (observer != null) {
+                    observer.after(i, ts[i], o.prevSample(), o.predX0());
+                }
+                x = o.prevSample();
+                x.attach(m);
+            }
+            if (progress != null) {
+                progress.accept(i + 1);
+            }
+        }
+        return x.clip(-1, 1);
+    }
+
+    /** Samples in [-1, 1] to bytes 0..255 (round to nearest), NCHW order. */
+    public static byte[] toBytes(NDArray x) {
+        float[] f = Ops.mul(Ops.add(x.clip(-1, 1), 1), 127.5).round().clip(0, 255).toFloatArray();
+        byte[] b = new byte[f.length];
+        for (int i = 0; i < f.length; i++) {
+            b[i] = (byte) (int) f[i];
+        }
+        return b;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.diffusion4j.train;
+
+import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.io.SafeTensors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A checkpoint directory {@code RUN/checkpoints/step-000001000/} holding {@code model.safetensors},
+ * {@code ema.safetensors}, {@code optimizer.safetensors}, {@code config.json} (the whole
+ * configuration) and {@code state.json} (step, seed, versions). It is written into a temporary
+ * directory and renamed into place, so a reader never sees half of one.
+ *
+ * @param dir the checkpoint directory
+ * @param config the training configuration
+ * @param state step, seed and versions
+ */
+public record Checkpoint(Path dir, TrainConfig config, State state) {
+    /** The format name in {@code state.json}. */
+    public static final String FORMAT = "diffusion4j-checkpoint-v1";
+
+    /** The small facts of a checkpoint. */
+    public record State(String format, long step, long seed, String diffusion4j, String djl, String pytorch, String created) {}
+
+    /** The directory name of the checkpoint at {@code step}. */
+    public static String dirName(long step) {
+        return String.format("step-%09d", step);
+    }
+
+    /** Writes a checkpoint and deletes all but the newest {@code keep}. */
+    public static Path save(Path runDir, TrainConfig config, long step, Map<String, SafeTensors.Tensor> model,
+            Map<String, SafeTensors.Tensor> ema, Map<String, SafeTensors.Tensor> optimizer, int keep) throws IOException {
+        Path root = runDir.resolve("checkpoints");
+        Files.createDirectories(root);
+        Path tmp = Files.createTempDirectory(root, ".tmp-" + dirName(step) + "-");
+        Path target = root.resolve(dirName(step));
+        try {
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", FORMAT);
+            meta.put("step", Long.toString(step));
+            SafeTensors.write(tmp.resolve("model.safetensors"), model, meta);
+            SafeTensors.write(tmp.resolve("ema.safetensors"), ema, meta);
+            SafeTensors.write(tmp.resolve("optimizer.safetensors"), optimizer, meta);
+            var versions = dev.diffusion4j.Versions.properties();
+            State state = new State(FORMAT, step, config.training().seed(), versions.getProperty("version", "?"),
+                    versions.getProperty("djl", "?"), versions.getProperty("pytorch", "?"), Instant.now().toString());
+            writeText(tmp.resolve("config.json"), Configs.toJson(config));
+            writeText(tmp.resolve("state.json"), Configs.toJson(state));
+            if (Files.exists(target)) {
+                deleteTree(target);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+        List<Path> all = list(runDir);
+        for (int i = 0; i < all.size() - keep; i++) {
+            deleteTree(all.get(i));
+        }
+        return target;
+    }
+
+    private static void writeText(Path file, String text) throws IOException {
+        AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The complete checkpoints of a run, oldest first. */
+    public static List<Path> list(Path runDir) throws IOException {
+        Path root = runDir.resolve("checkpoints");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            List<Path> out = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("step-\\d{9}"))
+                    .filter(p -> Files.isRegularFile(p.resolve("state.json"))).toList());
+            out.sort(Comparator.comparing(p -> p.getFileName().toString()));
+            return out;
+        }
+    }
+
+    /**
+     * Opens a checkpoint: a checkpoint directory itself, or a run directory (its newest checkpoint).
+     * Reads the JSON files; tensors are read on demand.
+     *
+     * @throws IOException naming the path and what is missing or wrong
+     */
+    public static Checkpoint open(Path path) throws IOException {
+        Path dir = path;
+        if (!Files.isRegularFile(path.resolve("state.json"))) {
+            if (!Files.isDirectory(path)) {
+                throw new IOException(path + ": no such run or checkpoint directory");
+            }
+            List<Path> all = list(path);
+            if (all.isEmpty()) {
+                throw new IOException(path + ": no checkpoint in it (expected checkpoints/step-NNNNNNNNN/)");
+            }
+            dir = all.get(all.size() - 1);
+        }
+        State state;
+        try {
+            state = Configs.JSON.readValue(Files.readString(dir.resolve("state.json")), State.class);
+        } catch (IOException e) {
+            throw new IOException(dir.resolve("state.json") + ": unreadable (" + e.getMessage().split("\n")[0] + ")");
+        }
+        if (!FORMAT.equals(state.format())) {
+            throw new IOException(dir.resolve("state.json") + ": format '" + state.format() + "' is not " + FORMAT);
+        }
+        TrainConfig config = Configs.read(dir.resolve("config.json"));
+        return new Checkpoint(dir, config, state);
+    }
+
+    /** Reads one of the tensor files, validated. */
+    public Map<String, SafeTensors.Tensor> tensors(String name) throws IOException {
+        return SafeTensors.read(dir.resolve(name + ".safetensors")).tensors();
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

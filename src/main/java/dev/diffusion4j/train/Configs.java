@@ -1,0 +1,132 @@
+package dev.diffusion4j.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Defaults, then a YAML or JSON file, then flags: each layer may only name keys that the defaults
+ * have, so a misspelt key is an error rather than silently ignored.
+ */
+public final class Configs {
+    /** Sorted-key JSON, for files that describe themselves. */
+    public static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private Configs() {}
+
+    /** The defaults as a tree, to be overridden. */
+    public static ObjectNode defaultsTree() {
+        return JSON.valueToTree(TrainConfig.defaults());
+    }
+
+    /**
+     * Overrides {@code base} with the file's keys (YAML for {@code .yaml}/{@code .yml}, else JSON).
+     *
+     * @throws IllegalArgumentException naming the file and the unknown key or syntax error
+     */
+    public static void mergeFile(ObjectNode base, Path file) {
+        JsonNode over;
+        try {
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
+            over = m.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such config file");
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage().replaceAll("\\s+", " "));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        if (over == null || over.isMissingNode() || over.isNull()) {
+            return;
+        }
+        if (!over.isObject()) {
+            throw new IllegalArgumentException(file + ": the config must be a mapping of keys to values");
+        }
+        merge(base, (ObjectNode) over, "", file.toString());
+    }
+
+    /** Sets one dotted key, e.g. {@code training.steps}, as a flag would. */
+    public static void set(ObjectNode base, String dottedKey, Object value) {
+        String[] parts = dottedKey.split("\\.");
+        ObjectNode node = base;
+        for (int i = 0; i < parts.length - 1; i++) {
+            node = (ObjectNode) node.get(parts[i]);
+        }
+        node.set(parts[parts.length - 1], JSON.valueToTree(value));
+    }
+
+    private static void merge(ObjectNode base, ObjectNode over, String path, String source) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = path + e.getKey();
+            JsonNode old = base.get(e.getKey());
+            if (old == null) {
+                throw new IllegalArgumentException(source + ": unknown key '" + key + "'");
+            }
+            if (old.isObject()) {
+                if (!e.getValue().isObject()) {
+                    throw new IllegalArgumentException(source + ": '" + key + "' must be a mapping");
+                }
+                merge((ObjectNode) old, (ObjectNode) e.getValue(), key + ".", source);
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /**
+     * Turns the merged tree into a validated configuration.
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public static TrainConfig toConfig(ObjectNode tree) {
+        try {
+            return JSON.treeToValue(tree, TrainConfig.class).validate();
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bad configuration value: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+        }
+    }
+
+    /** Reads a configuration written by {@link #write}. */
+    public static TrainConfig read(Path file) throws IOException {
+        try {
+            ObjectNode tree = defaultsTree();
+            merge(tree, (ObjectNode) JSON.readTree(Files.readString(file)), "", file.toString());
+            return JSON.treeToValue(tree, TrainConfig.class);
+        } catch (JsonProcessingException | ClassCastException e) {
+            throw new IOException(file + ": not a diffusion4j configuration (" + e.getMessage().replaceAll("\\s+", " ") + ")");
+        }
+    }
+
+    /** The configuration as sorted JSON. */
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

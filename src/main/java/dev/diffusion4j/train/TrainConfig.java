@@ -1,0 +1,97 @@
+package dev.diffusion4j.train;
+
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.LossType;
+import dev.diffusion4j.diffusion.PredictionType;
+import dev.diffusion4j.diffusion.VarianceType;
+import dev.diffusion4j.model.UNetConfig;
+import dev.diffusion4j.schedule.BetaSchedule;
+import dev.diffusion4j.schedule.NoiseSchedule;
+
+/**
+ * Everything a training run is made of. Defaults come from {@link #defaults()}; a YAML or JSON file
+ * and then command-line flags override them ({@link Configs}).
+ *
+ * @param data the data spec ({@code embedded}, {@code mnist:DIR}, …)
+ * @param model the network
+ * @param diffusion the process
+ * @param training the optimisation
+ * @param output logging, samples and checkpoints
+ */
+public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Training training, Output output) {
+
+    /**
+     * @param schedule {@code linear}, {@code cosine}, {@code sigmoid} or {@code file:PATH}
+     * @param timesteps T
+     */
+    public record Diffusion(String schedule, int timesteps, PredictionType prediction, VarianceType variance, LossType loss) {
+        /** The schedule tables and equations this describes. */
+        public GaussianDiffusion build() {
+            return new GaussianDiffusion(NoiseSchedule.of(BetaSchedule.parse(schedule), timesteps), prediction, variance, loss);
+        }
+    }
+
+    /**
+     * @param steps total optimiser steps
+     * @param batchSize images per step
+     * @param lr peak learning rate of AdamW
+     * @param warmupSteps linear warm-up from 0 to {@code lr}
+     * @param weightDecay AdamW's decoupled weight decay
+     * @param beta1 AdamW β1
+     * @param beta2 AdamW β2
+     * @param adamEps AdamW ε
+     * @param gradClip global gradient norm limit (0 turns clipping off)
+     * @param emaDecay EMA decay
+     * @param emaWarmup use min(decay, (1 + step)/(10 + step)) early on
+     * @param seed every random draw derives from it and the step number
+     * @param randomFlip mirror images left-right at random
+     */
+    public record Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
+            double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip) {}
+
+    /**
+     * @param logEvery steps between rows of metrics.csv and log lines
+     * @param sampleEvery steps between sample grids (0: only at the end)
+     * @param checkpointEvery steps between checkpoints (the last step always writes one)
+     * @param keepCheckpoints how many checkpoints to keep
+     * @param samples images in each sample grid
+     * @param sampleSteps DDIM steps for the sample grids
+     */
+    public record Output(int logEvery, int sampleEvery, int checkpointEvery, int keepCheckpoints, int samples, int sampleSteps) {}
+
+    /** The defaults: the MNIST UNet, the paper's diffusion, AdamW at 2e-4, EMA 0.999. */
+    public static TrainConfig defaults() {
+        return new TrainConfig(
+                "embedded",
+                UNetConfig.mnist(),
+                new Diffusion("linear", 1000, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE),
+                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false),
+                new Output(50, 1000, 1000, 3, 16, 50));
+    }
+
+    /** Checks values that the records' types allow but training does not. */
+    public TrainConfig validate() {
+        Training t = training;
+        require(t.steps() >= 1, "training.steps must be at least 1, got " + t.steps());
+        require(t.batchSize() >= 1, "training.batchSize must be at least 1, got " + t.batchSize());
+        require(t.lr() > 0 && Double.isFinite(t.lr()), "training.lr must be positive, got " + t.lr());
+        require(t.warmupSteps() >= 0, "training.warmupSteps must be ≥ 0");
+        require(t.beta1() >= 0 && t.beta1() < 1 && t.beta2() >= 0 && t.beta2() < 1, "training.beta1 and beta2 must be in [0, 1)");
+        require(t.adamEps() > 0, "training.adamEps must be positive");
+        require(t.weightDecay() >= 0, "training.weightDecay must be ≥ 0");
+        require(t.gradClip() >= 0, "training.gradClip must be ≥ 0");
+        require(t.emaDecay() >= 0 && t.emaDecay() < 1, "training.emaDecay must be in [0, 1), got " + t.emaDecay());
+        require(diffusion.timesteps() >= 1, "diffusion.timesteps must be at least 1, got " + diffusion.timesteps());
+        require(output.logEvery() >= 1 && output.checkpointEvery() >= 1, "output.logEvery and output.checkpointEvery must be ≥ 1");
+        require(output.sampleEvery() >= 0 && output.keepCheckpoints() >= 1, "output.sampleEvery ≥ 0 and output.keepCheckpoints ≥ 1");
+        require(output.samples() >= 1 && output.sampleSteps() >= 1, "output.samples and output.sampleSteps must be ≥ 1");
+        diffusion.build();
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.diffusion4j.train;
+
+import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.io.Charts;
+import dev.diffusion4j.io.ImageFiles;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A run directory around a {@link Trainer}: {@code config.json}, {@code metrics.csv}, {@code
+ * loss.png}, {@code samples/step-N.png} and {@code checkpoints/}. The metrics are averaged over each
+ * window of {@code output.logEvery} steps.
+ */
+public final class TrainingRun {
+    /** The header of metrics.csv. */
+    public static final String METRICS_HEADER = "step,loss,loss_t_q1,loss_t_q2,loss_t_q3,loss_t_q4,grad_norm,lr,images_per_sec";
+
+    private TrainingRun() {}
+
+    /** Where progress goes: a progress bar on a terminal, log lines elsewhere. */
+    public interface Progress {
+        void started(long from, long to);
+
+        void logged(long step, long to, double loss, double imagesPerSec);
+
+        void message(String line);
+
+        void finished();
+    }
+
+    /** Runs the trainer up to {@code training.steps}. */
+    public static void run(Trainer tr, Path runDir, Progress progress) throws IOException {
+        TrainConfig c = tr.config();
+        Files.createDirectories(runDir);
+        AtomicFiles.write(runDir.resolve("config.json"), out -> out.write(Configs.toJson(c).getBytes(StandardCharsets.UTF_8)));
+        Path metrics = runDir.resolve("metrics.csv");
+        prepareMetrics(metrics, tr.currentStep());
+        long to = c.training().steps();
+        int quartiles = 4;
+        int n = tr.diffusion().schedule().steps();
+        double windowLoss = 0;
+        double[] qSum = new double[quartiles];
+        int[] qCount = new int[quartiles];
+        double windowNorm = 0;
+        int windowSteps = 0;
+        long windowImages = 0;
+        long windowStart = System.nanoTime();
+        progress.started(tr.currentStep(), to);
+        try (BufferedWriter w = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+            while (tr.currentStep() < to) {
+                StepStats s = tr.step();
+                windowLoss += s.loss();
+                windowNorm += s.gradNorm();
+                windowSteps++;
+                windowImages += s.lossPerItem().length;
+                for (int i = 0; i < s.timesteps().length; i++) {
+                    int q = (int) Math.min(quartiles - 1, (s.timesteps()[i] - 1) * quartiles / n);
+                    qSum[q] += s.lossPerItem()[i];
+                    qCount[q]++;
+                }
+                long k = s.step();
+                boolean last = k == to;
+                if (k % c.output().logEvery() == 0 || last) {
+                    double secs = (System.nanoTime() - windowStart) / 1e9;
+                    double ips = windowImages / secs;
+                    StringBuilder row = new StringBuilder().append(k).append(',').append(fmt(windowLoss / windowSteps));
+                    for (int q = 0; q < quartiles; q++) {
+                        row.append(',').append(qCount[q] == 0 ? "" : fmt(qSum[q] / qCount[q]));
+                    }
+                    row.append(',').append(fmt(windowNorm / windowSteps)).append(',').append(fmt(s.lr())).append(',')
+                            .append(String.format(Locale.ROOT, "%.2f", ips));
+                    w.write(row.append('\n').toString());
+                    w.flush();
+                    progress.logged(k, to, windowLoss / windowSteps, ips);
+                    windowLoss = 0;
+                    windowNorm = 0;
+                    windowSteps = 0;
+                    windowImages = 0;
+                    java.util.Arrays.fill(qSum, 0);
+                    java.util.Arrays.fill(qCount, 0);
+                    windowStart = System.nanoTime();
+                }
+                if ((c.output().sampleEvery() > 0 && k % c.output().sampleEvery() == 0) || last) {
+                    Path png = runDir.resolve("samples").resolve(Checkpoint.dirName(k) + ".png");
+                    Files.createDirectories(png.getParent());
+                    int count = c.output().samples();
+                    byte[] px = tr.sampleEma(count, c.training().seed() + 1234567);
+                    int cols = (int) Math.ceil(Math.sqrt(count));
+                    ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().imageSize(),
+                            c.model().imageSize(), cols, 2));
+                    progress.message("samples at step " + k + ": " + png);
+                    windowStart = System.nanoTime();
+                }
+                if (k % c.output().checkpointEvery() == 0 || last) {
+                    Path ckpt = tr.checkpoint(runDir);
+                    writeLossCurve(metrics, runDir.resolve("loss.png"));
+                    progress.message("checkpoint at step " + k + ": " + ckpt);
+                    windowStart = System.nanoTime();
+                }
+            }
+        } finally {
+            progress.finished();
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /** Starts metrics.csv, or keeps only its rows up to the step a resumed run starts from. */
+    static void prepareMetrics(Path metrics, long fromStep) throws IOException {
+        List<String> keep = new ArrayList<>();
+        keep.add(METRICS_HEADER);
+        if (fromStep > 0 && Files.exists(metrics)) {
+            for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+                int comma = line.indexOf(',');
+                if (comma > 0 && line.substring(0, comma).matches("\\d+") && Long.parseLong(line.substring(0, comma)) <= fromStep) {
+                    keep.add(line);
+                }
+            }
+        }
+        AtomicFiles.write(metrics, out -> out.write((String.join("\n", keep) + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Draws loss.png from metrics.csv. */
+    static void writeLossCurve(Path metrics, Path png) throws IOException {
+        List<String> lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
+        List<double[]> rows = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            rows.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1])});
+        }
+        double[] x = rows.stream().mapToDouble(r -> r[0]).toArray();
+        double[] y = rows.stream().mapToDouble(r -> r[1]).toArray();
+        Charts.writePng(png, "training loss", "step", "loss", List.of(new Charts.Series("loss (window mean)", x, y)),
+                "", List.of(), 900, 500);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.diffusion4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train, resume and sample through the command line on a tiny model and a folder of 8x8 PNGs. */
+class TrainSampleCliTest {
+    @TempDir
+    static Path dir;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void data() throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        for (int i = 0; i < 12; i++) {
+            BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setSample(i % 8, i / 2 % 8, 0, 255);
+            ImageIO.write(img, "png", images.resolve("img" + i + ".png").toFile());
+        }
+        Files.writeString(dir.resolve("tiny.yaml"), String.join("\n",
+                "data: images:" + images,
+                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4}",
+                "diffusion: {timesteps: 50}",
+                "training: {steps: 4, batchSize: 4, warmupSteps: 2}",
+                "output: {logEvery: 2, sampleEvery: 0, checkpointEvery: 2, keepCheckpoints: 2, samples: 4, sampleSteps: 5}",
+                ""));
+    }
+
+    @Test
+    void trainsResumesAndSamples() throws Exception {
+        Path run = dir.resolve("run");
+        Result r = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString());
+        assertThat(r.code()).as(r.err() + r.out()).isZero();
+        assertThat(run.resolve("checkpoints/step-000000004/ema.safetensors")).exists();
+        assertThat(run.resolve("checkpoints/step-000000002")).exists();
+        assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(3)
+                .first().isEqualTo("step,loss,loss_t_q1,loss_t_q2,loss_t_q3,loss_t_q4,grad_norm,lr,images_per_sec");
+        assertThat(run.resolve("loss.png")).exists();
+        assertThat(run.resolve("samples/step-000000004.png")).exists();
+
+        Result again = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("already holds checkpoints");
+
+        Result resumed = run("train", "--resume", run.toString(), "--steps", "6");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(run.resolve("checkpoints/step-000000006")).exists();
+        assertThat(run.resolve("checkpoints/step-000000002")).doesNotExist(); // keepCheckpoints: 2
+        assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(4);
+
+        Path grid = dir.resolve("grid.png");
+        Path traj = dir.resolve("traj.png");
+        Result s = run("sample", "--checkpoint", run.toString(), "--sampler", "ddim", "--steps", "5", "--num", "6", "--out",
+                grid.toString(), "--trajectory", traj.toString(), "--seed", "3");
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(ImageIO.read(grid.toFile()).getWidth()).isEqualTo(3 * 18 + 2);
+        assertThat(ImageIO.read(traj.toFile())).isNotNull();
+        Path npy = dir.resolve("s.npy");
+        Path npy2 = dir.resolve("s2.npy");
+        assertThat(run("sample", "--checkpoint", run.toString(), "--num", "3", "--out", npy.toString(), "--seed", "3").code()).isZero();
+        assertThat(run("sample", "--checkpoint", run.toString(), "--num", "3", "--out", npy2.toString(), "--seed", "3").code()).isZero();
+        byte[] a = Files.readAllBytes(npy);
+        assertThat(new String(a, 1, 5, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("NUMPY");
+        assertThat(new String(a, 10, 80, java.nio.charset.StandardCharsets.US_ASCII)).contains("'shape': (3, 1, 8, 8)");
+        assertThat(a.length % 64).isEqualTo((3 * 64) % 64);
+        assertThat(Files.readAllBytes(npy2)).as("same seed, same samples").isEqualTo(a);
+        Path pngs = dir.resolve("pngs");
+        assertThat(run("sample", "--checkpoint", run.toString(), "--sampler", "ddim", "--steps", "3", "--num", "2", "--out",
+                pngs.toString()).code()).isZero();
+        try (var l = Files.list(pngs)) {
+            assertThat(l.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(List.of("sample-00000.png", "sample-00001.png"));
+        }
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() throws Exception {
+        Path cfg = dir.resolve("typo.yaml");
+        Files.writeString(cfg, "training: {stepz: 3}\n");
+        Result typo = run("train", "--config", cfg.toString(), "--out", dir.resolve("r1").toString());
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.err().strip()).isEqualTo("diffusion4j: error: " + cfg + ": unknown key 'training.stepz'");
+
+        Path idx = Files.createDirectories(dir.resolve("idx8"));
+        Files.write(idx.resolve("train-images-idx3-ubyte"), dev.diffusion4j.data.DatasetsTest.idx3(2, 8, 8, 128));
+        Files.write(idx.resolve("train-labels-idx1-ubyte"), dev.diffusion4j.data.DatasetsTest.idx1(2));
+        Result size = run("train", "--data", "mnist:" + idx, "--steps", "1", "--out", dir.resolve("r2").toString());
+        assertThat(size.code()).isEqualTo(2);
+        assertThat(size.err()).contains("8x8x1 images but the model expects 28x28x1");
+        assertThat(dir.resolve("r2")).doesNotExist();
+
+        assertThat(run("train", "--steps", "0", "--out", dir.resolve("r3").toString()).err()).contains("training.steps must be at least 1");
+        assertThat(run("train", "--data", "mnist:" + dir.resolve("nowhere"), "--out", dir.resolve("r4").toString()).err())
+                .contains("nowhere: not a directory");
+        assertThat(run("sample", "--checkpoint", dir.resolve("nothing").toString(), "--out", dir.resolve("x.png").toString()).code())
+                .isEqualTo(2);
+
+        // a corrupt checkpoint file is refused, naming it
+        Path run = dir.resolve("corrupt");
+        assertThat(run("train", "--config", dir.resolve("tiny.yaml").toString(), "--steps", "2", "--out", run.toString()).code()).isZero();
+        Path ema = run.resolve("checkpoints/step-000000002/ema.safetensors");
+        byte[] b = Files.readAllBytes(ema);
+        Files.write(ema, java.util.Arrays.copyOf(b, b.length - 10));
+        Result s = run("sample", "--checkpoint", run.toString(), "--num", "1", "--out", dir.resolve("c.png").toString());
+        assertThat(s.code()).isEqualTo(2);
+        assertThat(s.err().strip()).startsWith("diffusion4j: error: " + ema + ": not a valid safetensors file").doesNotContain("\n");
+        assertThat(dir.resolve("c.png")).doesNotExist();
+        Result r = run("train", "--resume", run.toString(), "--steps", "4");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(run.resolve("checkpoints/step-000000002/model.safetensors")).exists();
+    }
+}
