@@ -1,8 +1,6 @@
 package dev.diffusion4j.cli;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
@@ -14,7 +12,6 @@ import dev.diffusion4j.sample.DdpmSampler;
 import dev.diffusion4j.sample.Sampler;
 import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
-import dev.diffusion4j.train.Weights;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -103,41 +100,30 @@ public final class SampleCommand implements Callable<Integer> {
         UNetConfig mc = ckpt.config().model();
         int c = mc.channels();
         int hw = mc.imageSize();
-        byte[] pixels = new byte[num * c * hw * hw];
         int[] ts = s.timesteps();
         int shown = Math.min(12, ts.length);
         int[] showAt = new int[shown];
         for (int i = 0; i < shown; i++) {
             showAt[i] = shown == 1 ? ts.length - 1 : (int) Math.round((double) i * (ts.length - 1) / (shown - 1));
         }
-        int trajRows = Math.min(4, num);
+        int trajRows = Math.min(4, Math.min(num, batch));
         List<byte[]> trajX = new ArrayList<>();
         List<byte[]> trajX0 = new ArrayList<>();
-        long start = System.nanoTime();
-        Djl.engine();
-        try (NDManager m = NDManager.newBaseManager()) {
-            UNet model = new UNet(mc);
-            String which = noEma ? "model" : "ema";
-            Weights.initialize(model, m, ckpt.tensors(which), ckpt.dir().resolve(which + ".safetensors").toString());
-            ParameterStore ps = new ParameterStore(m, false);
-            for (int from = 0; from < num; from += batch) {
-                int b = Math.min(batch, num - from);
-                boolean first = from == 0;
-                try (NDManager bm = m.newSubManager()) {
-                    NDArray x = SamplingLoop.sample((xt, t) -> model.forward(ps, xt, t, false), s, new Shape(b, c, hw, hw),
-                            seed + from, bm, trajectory != null && first ? (i, t, xs, x0) -> {
-                                for (int k : showAt) {
-                                    if (k == i) {
-                                        int rows = Math.min(trajRows, b);
-                                        trajX.add(SamplingLoop.toBytes(xs.get("0:" + rows)));
-                                        trajX0.add(SamplingLoop.toBytes(x0.get("0:" + rows)));
-                                    }
-                                }
-                            } : null, null);
-                    byte[] part = SamplingLoop.toBytes(x);
-                    System.arraycopy(part, 0, pixels, from * c * hw * hw, part.length);
+        SamplingLoop.Observer observer = trajectory == null ? null : (i, t, xs, x0) -> {
+            for (int k : showAt) {
+                if (k == i) {
+                    trajX.add(SamplingLoop.toBytes(xs.get("0:" + trajRows)));
+                    trajX0.add(SamplingLoop.toBytes(x0.get("0:" + trajRows)));
                 }
             }
+        };
+        long start = System.nanoTime();
+        Djl.engine();
+        byte[] pixels;
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet model = ckpt.model(m, !noEma);
+            ParameterStore ps = new ParameterStore(m, false);
+            pixels = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num, batch, c, hw, seed, m, observer, null);
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (png) {
@@ -151,7 +137,7 @@ public final class SampleCommand implements Callable<Integer> {
             }
         }
         if (trajectory != null) {
-            writeTrajectory(trajectory, trajX, trajX0, Math.min(trajRows, num), c, hw);
+            writeTrajectory(trajectory, trajX, trajX0, trajRows, c, hw);
         }
         pw.printf(Locale.ROOT, "%d samples, %s with %d model evaluations each, from %s: %.1f s -> %s%n", num, sampler, ts.length,
                 ckpt.dir(), secs, out);

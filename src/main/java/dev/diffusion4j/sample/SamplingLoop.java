@@ -64,6 +64,29 @@ public final class SamplingLoop {
         return x.clip(-1, 1);
     }
 
+    /**
+     * {@code num} samples as 8-bit NCHW pixels, drawn in batches; batch k starts from seed + k·batch.
+     *
+     * @param firstBatch observes the first batch's steps, may be null
+     */
+    public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int size, long seed,
+            NDManager m, Observer firstBatch, IntConsumer progress) {
+        int per = channels * size * size;
+        byte[] pixels = new byte[num * per];
+        for (int from = 0; from < num; from += batch) {
+            int b = Math.min(batch, num - from);
+            try (NDManager bm = m.newSubManager()) {
+                NDArray x = sample(model, sampler, new Shape(b, channels, size, size), seed + from, bm, from == 0 ? firstBatch : null, null);
+                byte[] part = toBytes(x);
+                System.arraycopy(part, 0, pixels, from * per, part.length);
+            }
+            if (progress != null) {
+                progress.accept(from + b);
+            }
+        }
+        return pixels;
+    }
+
     /** Samples in [-1, 1] to bytes 0..255 (round to nearest), NCHW order. */
     public static byte[] toBytes(NDArray x) {
         float[] f = Ops.mul(Ops.add(x.clip(-1, 1), 1), 127.5).round().clip(0, 255).toFloatArray();

@@ -130,6 +130,18 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
         return SafeTensors.read(dir.resolve(name + ".safetensors")).tensors();
     }
 
+    /**
+     * The UNet with this checkpoint's EMA weights (or its raw weights), initialised in {@code m}.
+     *
+     * @throws IOException or IllegalArgumentException naming the file that does not fit
+     */
+    public dev.diffusion4j.model.UNet model(ai.djl.ndarray.NDManager m, boolean ema) throws IOException {
+        String which = ema ? "ema" : "model";
+        dev.diffusion4j.model.UNet net = new dev.diffusion4j.model.UNet(config.model());
+        Weights.initialize(net, m, tensors(which), dir.resolve(which + ".safetensors").toString());
+        return net;
+    }
+
     static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;

@@ -1,0 +1,117 @@
+package dev.diffusion4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.DataSpec;
+import dev.diffusion4j.data.Datasets;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.eval.Likelihood;
+import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.model.UNet;
+import dev.diffusion4j.train.Checkpoint;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code diffusion4j eval nll}: the bound (17) in bits per dimension. */
+@Command(name = "nll", mixinStandardHelpOptions = true,
+        description = "Negative log-likelihood bound L = L_T + sum L_{t-1} + L_0 of (17), in bits/dim, per image; mean and standard error.")
+public final class NllCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, description = "Run or checkpoint directory.")
+    private Path checkpoint;
+
+    @Option(names = "--data", required = true, description = "Data spec, e.g. mnist:DIR.")
+    private String data;
+
+    @Option(names = "--split", defaultValue = "test", description = "train or test. Default: ${DEFAULT-VALUE}.")
+    private String split;
+
+    @Option(names = "--num", defaultValue = "10000", description = "Images (the first N). Default: ${DEFAULT-VALUE}.")
+    private int num;
+
+    @Option(names = "--batch", defaultValue = "100", description = "Batch size. Default: ${DEFAULT-VALUE}.")
+    private int batch;
+
+    @Option(names = "--timesteps", defaultValue = "0",
+            description = "0: every term; K: a stratified estimate of the KL terms from K timesteps per image. Default: ${DEFAULT-VALUE}.")
+    private int strata;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the noise and the stratified draws.")
+    private long seed;
+
+    @Option(names = "--no-ema", description = "Use the raw weights.")
+    private boolean noEma;
+
+    @Option(names = "--csv", description = "Write the mean of each exact term per timestep (needs --timesteps 0).")
+    private Path csv;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (num < 1 || batch < 1) {
+            throw new UserInputException("--num and --batch must be at least 1");
+        }
+        if (csv != null && strata != 0) {
+            throw new UserInputException("--csv lists every timestep's term: it needs --timesteps 0");
+        }
+        if (csv != null) {
+            Outputs.requireWritableParent(csv);
+        }
+        Datasets.Split sp = parseSplit(split);
+        Checkpoint ckpt = Checkpoint.open(checkpoint);
+        GaussianDiffusion d = ckpt.config().diffusion().build();
+        ImageDataset images = Datasets.load(DataSpec.parse(data), sp, ckpt.config().model().imageSize(), ckpt.config().model().channels());
+        long start = System.nanoTime();
+        Djl.engine();
+        Likelihood.Result r;
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet model = ckpt.model(m, !noEma);
+            ParameterStore ps = new ParameterStore(m, false);
+            int n = Math.min(num, images.count());
+            r = Likelihood.bpd((x, t) -> model.forward(ps, x, t, false), d, images, n, batch, strata, seed, m,
+                    k -> spec.commandLine().getErr().printf("\r%d/%d images", k, n));
+            spec.commandLine().getErr().println();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        double[] total = Likelihood.Result.meanAndSe(r.total());
+        out.printf(Locale.ROOT, "NLL bound (%s, %d %s images, %s): %.4f ± %.4f bits/dim (standard error over images)%n",
+                ckpt.dir().getFileName(), r.total().length, sp.name().toLowerCase(Locale.ROOT),
+                strata == 0 ? "all " + d.schedule().steps() + " terms" : "stratified over " + strata + " timesteps", total[0], total[1]);
+        out.printf(Locale.ROOT, "  prior L_T       %.6f%n", Likelihood.Result.meanAndSe(r.prior())[0]);
+        out.printf(Locale.ROOT, "  decoder L_0     %.4f%n", Likelihood.Result.meanAndSe(r.decoder())[0]);
+        int steps = d.schedule().steps();
+        for (int q = 0; q < 4; q++) {
+            out.printf(Locale.ROOT, "  L_{t-1}, t in quartile %d (t <= %d)  %.4f%n", q + 1, (q + 1) * steps / 4,
+                    Likelihood.Result.meanAndSe(r.quartiles()[q])[0]);
+        }
+        out.printf(Locale.ROOT, "  wall time       %.1f s%n", secs);
+        if (csv != null) {
+            StringBuilder sb = new StringBuilder("t,term_bits_per_dim\n");
+            for (int t = 1; t <= steps; t++) {
+                sb.append(t).append(',').append(String.format(Locale.ROOT, "%.8g", r.perTimestep()[t])).append('\n');
+            }
+            AtomicFiles.write(csv, o -> o.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+        return 0;
+    }
+
+    static Datasets.Split parseSplit(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "train" -> Datasets.Split.TRAIN;
+            case "test" -> Datasets.Split.TEST;
+            default -> throw new UserInputException("--split must be train or test, got " + s);
+        };
+    }
+}

@@ -1,0 +1,81 @@
+package dev.diffusion4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.diffusion4j.data.DataSpec;
+import dev.diffusion4j.data.Datasets;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.eval.ClassifierTraining;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code diffusion4j eval train-classifier}: the feature network for FID on this data. */
+@Command(name = "train-classifier", mixinStandardHelpOptions = true,
+        description = "Train the small CNN whose features FID uses here, and report its test accuracy.")
+public final class TrainClassifierCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--data", required = true, description = "Labelled data, e.g. mnist:DIR.")
+    private String data;
+
+    @Option(names = "--out", required = true, description = "The classifier file (.safetensors).")
+    private Path out;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    private int epochs;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+    private int batch;
+
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (cosine decay). Default: ${DEFAULT-VALUE}.")
+    private double lr;
+
+    @Option(names = "--seed", defaultValue = "0")
+    private long seed;
+
+    @Option(names = "--size", defaultValue = "28", description = "Image size for images:DIR data. Default: ${DEFAULT-VALUE}.")
+    private int size;
+
+    @Option(names = "--channels", defaultValue = "1", description = "Channels for images:DIR data. Default: ${DEFAULT-VALUE}.")
+    private int channels;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter pw = spec.commandLine().getOut();
+        Outputs.requireWritableParent(out);
+        if (epochs < 1 || batch < 1 || !(lr > 0)) {
+            throw new UserInputException("--epochs, --batch and --lr must be positive");
+        }
+        DataSpec spec0 = DataSpec.parse(data);
+        ImageDataset train = Datasets.load(spec0, Datasets.Split.TRAIN, size, channels);
+        ImageDataset test = Datasets.load(spec0, Datasets.Split.TEST, size, channels);
+        if (test.labels() == null) {
+            throw new UserInputException(test.name() + " has no labels: a classifier needs labelled data");
+        }
+        Djl.engine();
+        long start = System.nanoTime();
+        try (NDManager m = NDManager.newBaseManager()) {
+            int total = epochs * (train.count() / batch);
+            ClassifierTraining.Trained c = ClassifierTraining.train(train, epochs, batch, lr, seed, m,
+                    k -> {
+                        if (k % 100 == 0 || k == total) {
+                            spec.commandLine().getErr().printf("\rstep %d/%d", k, total);
+                        }
+                    });
+            spec.commandLine().getErr().println();
+            double acc = ClassifierTraining.accuracy(c, test, 500, m);
+            ClassifierTraining.save(c, out, acc, data);
+            pw.printf(Locale.ROOT, "classifier: test accuracy %.2f%% on %d images (%s), %d epochs, %.1f s -> %s%n", 100 * acc,
+                    test.count(), test.name(), epochs, (System.nanoTime() - start) / 1e9, out);
+        }
+        return 0;
+    }
+}

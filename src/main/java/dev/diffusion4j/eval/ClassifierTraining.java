@@ -1,0 +1,194 @@
+package dev.diffusion4j.eval;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.io.SafeTensors;
+import dev.diffusion4j.train.AdamW;
+import dev.diffusion4j.train.Weights;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
+
+/** Trains, saves, loads and applies the {@link Classifier}. */
+public final class ClassifierTraining {
+    private ClassifierTraining() {}
+
+    /** A trained classifier with its shape. */
+    public record Trained(Classifier net, ParameterStore ps, int channels, int imageSize, int classes) {
+        /** Penultimate features and class probabilities of a batch in [-1, 1]. */
+        public double[][][] featuresAndProbabilities(NDArray x) {
+            NDArray f = net.features(ps, x, false);
+            NDArray p = net.logits(ps, f, false).softmax(1);
+            return new double[][][] {rows(f), rows(p)};
+        }
+    }
+
+    static double[][] rows(NDArray a) {
+        int n = (int) a.getShape().get(0);
+        int d = (int) a.getShape().get(1);
+        float[] v = a.toFloatArray();
+        double[][] out = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                out[i][j] = v[i * d + j];
+            }
+        }
+        return out;
+    }
+
+    /** Trains with cross-entropy and AdamW for {@code epochs} passes over {@code train}. */
+    public static Trained train(ImageDataset train, int epochs, int batch, double lr, long seed, NDManager m, IntConsumer progress) {
+        if (train.labels() == null) {
+            throw new IllegalArgumentException(train.name() + " has no labels to train a classifier on");
+        }
+        int classes = java.util.Arrays.stream(train.labels()).max().orElse(0) + 1;
+        Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
+        Classifier net = new Classifier(train.channels(), train.height(), classes);
+        net.initializeParameters(m);
+        ParameterStore ps = new ParameterStore(m, false);
+        Map<String, Parameter> params = net.namedParameters();
+        SplittableRandom rng = new SplittableRandom(seed);
+        int n = train.count();
+        int stepsPerEpoch = n / batch;
+        long step = 0;
+        try (AdamW opt = new AdamW(m, 0.9, 0.999, 1e-8, 0.0)) {
+            for (int e = 0; e < epochs; e++) {
+                int[] perm = rng.ints(0, Integer.MAX_VALUE).limit(n).toArray();
+                Integer[] order = new Integer[n];
+                for (int i = 0; i < n; i++) {
+                    order[i] = i;
+                }
+                java.util.Arrays.sort(order, (a, b) -> Integer.compare(perm[a], perm[b]));
+                for (int s = 0; s < stepsPerEpoch; s++) {
+                    step++;
+                    int[] idx = new int[batch];
+                    long[] labels = new long[batch];
+                    for (int i = 0; i < batch; i++) {
+                        idx[i] = order[s * batch + i];
+                        labels[i] = train.labels()[idx[i]];
+                    }
+                    try (NDManager sm = m.newSubManager()) {
+                        NDArray x = train.batch(sm, idx, null);
+                        NDArray y = sm.create(labels).oneHot(classes);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray logp = net.logits(ps, net.features(ps, x, true), true).logSoftmax(1);
+                            gc.backward(logp.mul(y).sum(new int[] {1}).neg().mean());
+                        }
+                        Map<String, NDArray> grads = new LinkedHashMap<>();
+                        for (Map.Entry<String, Parameter> p : params.entrySet()) {
+                            NDArray g = p.getValue().getArray().getGradient();
+                            g.attach(sm);
+                            grads.put(p.getKey(), g);
+                        }
+                        double rate = lr * 0.5 * (1 + Math.cos(Math.PI * step / ((double) epochs * stepsPerEpoch)));
+                        opt.update(params, grads, rate, sm);
+                        for (Parameter p : params.values()) {
+                            JniUtils.zeroGrad((PtNDArray) p.getArray());
+                        }
+                    }
+                    if (progress != null) {
+                        progress.accept((int) step);
+                    }
+                }
+            }
+        }
+        return new Trained(net, ps, train.channels(), train.height(), classes);
+    }
+
+    /** The fraction of {@code data} classified right. */
+    public static double accuracy(Trained c, ImageDataset data, int batch, NDManager m) {
+        int right = 0;
+        for (int from = 0; from < data.count(); from += batch) {
+            int b = Math.min(batch, data.count() - from);
+            int[] idx = java.util.stream.IntStream.range(from, from + b).toArray();
+            try (NDManager sm = m.newSubManager()) {
+                double[][] p = c.featuresAndProbabilities(data.batch(sm, idx, null))[1];
+                for (int i = 0; i < b; i++) {
+                    if (argmax(p[i]) == data.labels()[from + i]) {
+                        right++;
+                    }
+                }
+            }
+        }
+        return (double) right / data.count();
+    }
+
+    static int argmax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Saves weights and shape as one safetensors file. */
+    public static void save(Trained c, Path file, double accuracy, String data) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "diffusion4j-classifier-v1");
+        meta.put("channels", Integer.toString(c.channels()));
+        meta.put("imageSize", Integer.toString(c.imageSize()));
+        meta.put("classes", Integer.toString(c.classes()));
+        meta.put("testAccuracy", Double.toString(accuracy));
+        meta.put("data", data);
+        SafeTensors.write(file, Weights.of(c.net()), meta);
+    }
+
+    /** Loads a classifier saved by {@link #save}. */
+    public static Trained load(Path file, NDManager m) throws IOException {
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        Map<String, String> meta = contents.metadata();
+        if (!"diffusion4j-classifier-v1".equals(meta.get("format"))) {
+            throw new IOException(file + ": not a diffusion4j classifier (format " + meta.get("format") + ")");
+        }
+        int ch = Integer.parseInt(meta.get("channels"));
+        int size = Integer.parseInt(meta.get("imageSize"));
+        int classes = Integer.parseInt(meta.get("classes"));
+        Classifier net = new Classifier(ch, size, classes);
+        Weights.initialize(net, m, contents.tensors(), file.toString());
+        return new Trained(net, new ParameterStore(m, false), ch, size, classes);
+    }
+
+    /** Features, mean confidence (max probability) and the entropy in bits of the predicted-class histogram. */
+    public record Summary(FrechetDistance.Moments moments, double confidence, double classEntropyBits, int[] histogram) {}
+
+    /** Summarises images (8-bit NCHW pixels wrapped as a data set) through the classifier. */
+    public static Summary summarise(Trained c, ImageDataset images, int batch, NDManager m) {
+        int n = images.count();
+        double[][] feats = new double[n][];
+        int[] hist = new int[c.classes()];
+        double conf = 0;
+        for (int from = 0; from < n; from += batch) {
+            int b = Math.min(batch, n - from);
+            int[] idx = java.util.stream.IntStream.range(from, from + b).toArray();
+            try (NDManager sm = m.newSubManager()) {
+                double[][][] fp = c.featuresAndProbabilities(images.batch(sm, idx, null));
+                for (int i = 0; i < b; i++) {
+                    feats[from + i] = fp[0][i];
+                    int k = argmax(fp[1][i]);
+                    hist[k]++;
+                    conf += fp[1][i][k] / n;
+                }
+            }
+        }
+        double h = 0;
+        for (int k : hist) {
+            if (k > 0) {
+                double p = (double) k / n;
+                h -= p * Math.log(p) / Math.log(2);
+            }
+        }
+        return new Summary(FrechetDistance.Moments.of(feats), conf, h, hist);
+    }
+}
