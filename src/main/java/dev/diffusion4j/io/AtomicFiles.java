@@ -6,6 +6,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /** Writes a file so that a reader sees either the old file or the whole new one, never a part. */
 public final class AtomicFiles {
@@ -28,9 +29,10 @@ public final class AtomicFiles {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IOException(target + ": the directory " + dir + " does not exist");
         }
-        Path tmp;
+        // not Files.createTempFile: its owner-only permissions would stay on the final file
+        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+            Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         } catch (IOException e) {
             throw new IOException(target + ": cannot write in " + dir + " (" + e.getClass().getSimpleName() + ")", e);
         }

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -27,6 +29,13 @@ public final class Charts {
     public static void writePng(
             Path file, String title, String xLabel, String leftLabel, List<Series> left, String rightLabel, List<Series> right,
             int width, int height) throws IOException {
+        writePng(file, title, xLabel, leftLabel, left, rightLabel, right, width, height, false);
+    }
+
+    /** As above, with a logarithmic left axis when {@code logLeft}. */
+    public static void writePng(
+            Path file, String title, String xLabel, String leftLabel, List<Series> left, String rightLabel, List<Series> right,
+            int width, int height, boolean logLeft) throws IOException {
         XYPlot plot = new XYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
@@ -36,16 +45,16 @@ public final class Charts {
         plot.setDomainAxis(x);
         Color[] colors = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e)};
         int[] colour = {0};
-        addAxis(plot, 0, leftLabel, left, colors, colour);
+        addAxis(plot, 0, leftLabel, left, colors, colour, logLeft);
         if (!right.isEmpty()) {
-            addAxis(plot, 1, rightLabel, right, colors, colour);
+            addAxis(plot, 1, rightLabel, right, colors, colour, false);
         }
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
     }
 
-    private static void addAxis(XYPlot plot, int index, String label, List<Series> series, Color[] colors, int[] colour) {
+    private static void addAxis(XYPlot plot, int index, String label, List<Series> series, Color[] colors, int[] colour, boolean log) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Series s : series) {
             XYSeries xy = new XYSeries(s.name(), false, true);
@@ -56,8 +65,17 @@ public final class Charts {
             }
             data.addSeries(xy);
         }
-        NumberAxis axis = new NumberAxis(label);
-        axis.setAutoRangeIncludesZero(false);
+        ValueAxis axis;
+        if (log) {
+            LogAxis l = new LogAxis(label);
+            l.setSmallestValue(1e-6);
+            l.setNumberFormatOverride(new java.text.DecimalFormat("0.0###", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
+            axis = l;
+        } else {
+            NumberAxis n = new NumberAxis(label);
+            n.setAutoRangeIncludesZero(false);
+            axis = n;
+        }
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
         for (int i = 0; i < series.size(); i++) {
             Color c = colors[colour[0]++ % colors.length];

@@ -43,7 +43,8 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
             Map<String, SafeTensors.Tensor> ema, Map<String, SafeTensors.Tensor> optimizer, int keep) throws IOException {
         Path root = runDir.resolve("checkpoints");
         Files.createDirectories(root);
-        Path tmp = Files.createTempDirectory(root, ".tmp-" + dirName(step) + "-");
+        // not Files.createTempDirectory: its owner-only permissions would stay on the checkpoint
+        Path tmp = Files.createDirectory(root.resolve(".tmp-" + dirName(step) + "-" + Long.toHexString(System.nanoTime())));
         Path target = root.resolve(dirName(step));
         try {
             Map<String, String> meta = new LinkedHashMap<>();

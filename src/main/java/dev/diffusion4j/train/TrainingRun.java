@@ -139,7 +139,7 @@ public final class TrainingRun {
         }
         double[] x = rows.stream().mapToDouble(r -> r[0]).toArray();
         double[] y = rows.stream().mapToDouble(r -> r[1]).toArray();
-        Charts.writePng(png, "training loss", "step", "loss", List.of(new Charts.Series("loss (window mean)", x, y)),
-                "", List.of(), 900, 500);
+        Charts.writePng(png, "training loss (" + metrics.getParent().getFileName() + ")", "step", "loss (log scale)", List.of(new Charts.Series("loss (window mean)", x, y)),
+                "", List.of(), 900, 500, true);
     }
 }

@@ -86,6 +86,15 @@ class SafeTensorsTest {
     }
 
     @Test
+    void writtenFilesGetTheUsualPermissions(@TempDir Path dir) throws IOException {
+        Path plain = dir.resolve("plain");
+        Files.write(plain, new byte[1]);
+        Path f = dir.resolve("x.safetensors");
+        SafeTensors.write(f, sample(), Map.of());
+        assertThat(Files.getPosixFilePermissions(f)).isEqualTo(Files.getPosixFilePermissions(plain));
+    }
+
+    @Test
     void aFailedWriteLeavesTheOldFile(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("x.safetensors");
         SafeTensors.write(f, sample(), Map.of());
