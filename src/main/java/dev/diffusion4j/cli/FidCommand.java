@@ -75,7 +75,9 @@ public final class FidCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager()) {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             DataSpec ds = DataSpec.parse(data);
-            ImageDataset test = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels()).head(num);
+            ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels());
+            ImageDataset test = allTest.head(num);
+            ImageDataset otherTest = allTest.count() >= 2 * num ? allTest.slice(num, 2 * num) : null;
             ImageDataset train = Datasets.load(ds, Datasets.Split.TRAIN, c.imageSize(), c.channels()).head(num);
             long start = System.nanoTime();
             ImageDataset generated;
@@ -97,8 +99,8 @@ public final class FidCommand implements Callable<Integer> {
                 int ch = ckpt.config().model().channels();
                 int hw = ckpt.config().model().imageSize();
                 byte[] px = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num, batch, ch, hw, seed, m, null,
-                        k -> spec.commandLine().getErr().printf("\r%d/%d samples", k, num));
-                spec.commandLine().getErr().println();
+                        k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + num + " samples"));
+                Outputs.progressDone(spec.commandLine().getErr());
                 generated = new ImageDataset("samples", num, ch, hw, hw, px, null);
                 what = ckpt.dir() + ", " + (s instanceof DdpmSampler ? "DDPM-" + d.schedule().steps() : "DDIM-" + steps);
             }
@@ -108,9 +110,17 @@ public final class FidCommand implements Callable<Integer> {
             ClassifierTraining.Summary realTrain = ClassifierTraining.summarise(c, train, 500, m);
             double fid = FrechetDistance.of(gen.moments(), real.moments());
             double floor = FrechetDistance.of(realTrain.moments(), real.moments());
+            double unseenFloor = otherTest == null ? Double.NaN
+                    : FrechetDistance.of(ClassifierTraining.summarise(c, otherTest, 500, m).moments(), real.moments());
             pw.printf(Locale.ROOT, "FID (diffusion4j %s classifier) %.3f   [%s, %d samples vs %d test images]%n", c.classes() == 10 ? "10-class" : "",
                     fid, what, generated.count(), test.count());
             pw.printf(Locale.ROOT, "real-vs-real floor (%d train vs %d test images) %.3f%n", train.count(), test.count(), floor);
+            if (otherTest != null) {
+                // the classifier was trained on the training images, so their features sit apart from unseen ones:
+                // two disjoint sets of test images give the floor for images it has not seen, as samples are
+                pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (test %d..%d vs test 0..%d) %.3f%n", num, 2 * num - 1,
+                        num - 1, unseenFloor);
+            }
             pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
             pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; test images %.4f), histogram %s%n",
                     gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), real.classEntropyBits(), Arrays.toString(gen.histogram()));

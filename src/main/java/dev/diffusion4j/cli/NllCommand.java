@@ -81,8 +81,8 @@ public final class NllCommand implements Callable<Integer> {
             ParameterStore ps = new ParameterStore(m, false);
             int n = Math.min(num, images.count());
             r = Likelihood.bpd((x, t) -> model.forward(ps, x, t, false), d, images, n, batch, strata, seed, m,
-                    k -> spec.commandLine().getErr().printf("\r%d/%d images", k, n));
-            spec.commandLine().getErr().println();
+                    k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " images"));
+            Outputs.progressDone(spec.commandLine().getErr());
         }
         double secs = (System.nanoTime() - start) / 1e9;
         double[] total = Likelihood.Result.meanAndSe(r.total());

@@ -7,6 +7,23 @@ import java.nio.file.Path;
 final class Outputs {
     private Outputs() {}
 
+    private static final boolean TERMINAL = System.console() != null;
+
+    /** A progress line that overwrites itself, shown only on a terminal (logs stay clean). */
+    static void progress(java.io.PrintWriter err, String text) {
+        if (TERMINAL) {
+            err.print("\r" + text);
+            err.flush();
+        }
+    }
+
+    /** Ends a progress line. */
+    static void progressDone(java.io.PrintWriter err) {
+        if (TERMINAL) {
+            err.println();
+        }
+    }
+
     /** @throws UserInputException when the file's directory is missing or not writable */
     static void requireWritableParent(Path file) {
         Path dir = file.toAbsolutePath().getParent();

@@ -67,10 +67,10 @@ public final class TrainClassifierCommand implements Callable<Integer> {
             ClassifierTraining.Trained c = ClassifierTraining.train(train, epochs, batch, lr, seed, m,
                     k -> {
                         if (k % 100 == 0 || k == total) {
-                            spec.commandLine().getErr().printf("\rstep %d/%d", k, total);
+                            Outputs.progress(spec.commandLine().getErr(), "step " + k + "/" + total);
                         }
                     });
-            spec.commandLine().getErr().println();
+            Outputs.progressDone(spec.commandLine().getErr());
             double acc = ClassifierTraining.accuracy(c, test, 500, m);
             ClassifierTraining.save(c, out, acc, data);
             pw.printf(Locale.ROOT, "classifier: test accuracy %.2f%% on %d images (%s), %d epochs, %.1f s -> %s%n", 100 * acc,

@@ -38,9 +38,18 @@ public record ImageDataset(String name, int count, int channels, int height, int
 
     /** The first {@code n} images. */
     public ImageDataset head(int n) {
-        int k = Math.min(n, count);
-        byte[] p = java.util.Arrays.copyOf(pixels, k * imageSize());
-        return new ImageDataset(name, k, channels, height, width, p, labels == null ? null : java.util.Arrays.copyOf(labels, k));
+        return slice(0, n);
+    }
+
+    /** Images {@code from} (inclusive) to {@code to} (exclusive, clipped to the count). */
+    public ImageDataset slice(int from, int to) {
+        int end = Math.min(to, count);
+        if (from < 0 || from >= end) {
+            throw new IllegalArgumentException(name + ": no images in [" + from + ", " + to + ")");
+        }
+        byte[] p = java.util.Arrays.copyOfRange(pixels, from * imageSize(), end * imageSize());
+        return new ImageDataset(name, end - from, channels, height, width, p,
+                labels == null ? null : java.util.Arrays.copyOfRange(labels, from, end));
     }
 
     /**

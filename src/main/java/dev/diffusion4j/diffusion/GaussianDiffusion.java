@@ -238,7 +238,7 @@ public record GaussianDiffusion(
 
     /**
      * Gathers f(t_i) for each batch item, rounds to float32 and shapes it (B, 1, ..., 1) to broadcast
-     * against {@code like}; lucidrains' {@code extract}.
+     * against {@code like}; lucidrains' {@code extract}. The result lives in {@code t}'s manager.
      */
     NDArray extract(IntToDoubleFunction f, NDArray t, NDArray like) {
         long[] ts = timesteps(t);
@@ -249,7 +249,9 @@ public record GaussianDiffusion(
         long[] dims = new long[Math.max(1, like.getShape().dimension())];
         java.util.Arrays.fill(dims, 1);
         dims[0] = ts.length;
-        return Ops.constant(like.getManager(), v, new Shape(dims));
+        // in t's manager: callers make t per step, so the coefficient, and every result whose first
+        // operand it is, lives in the step's scope even when x_0 lives longer (pitfall 5)
+        return Ops.constant(t.getManager(), v, new Shape(dims));
     }
 
     private static long[] timesteps(NDArray t) {

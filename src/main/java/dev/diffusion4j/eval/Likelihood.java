@@ -92,10 +92,14 @@ public final class Likelihood {
                         }
                     }
                     try (NDManager sm = bm.newSubManager()) {
+                        // every operation of this evaluation in its own scope: x_0 is copied in, since results
+                        // land in the manager of their first operand
+                        NDArray x = x0.duplicate();
+                        x.attach(sm);
                         NDArray t = sm.create(ts);
-                        NDArray noise = sm.randomNormal(x0.getShape());
-                        NDArray xt = d.qSample(x0, t, noise);
-                        float[] term = d.vbTermBpd(model.apply(xt, t), x0, xt, t).toFloatArray();
+                        NDArray noise = sm.randomNormal(x.getShape());
+                        NDArray xt = d.qSample(x, t, noise);
+                        float[] term = d.vbTermBpd(model.apply(xt, t), x, xt, t).toFloatArray();
                         for (int i = 0; i < b; i++) {
                             double v = weight[i] * term[i];
                             total[from + i] += v;
