@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.diffusion4j.schedule.BetaSchedule;
 import dev.diffusion4j.schedule.NoiseSchedule;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,20 +13,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ScheduleCommandTest {
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
+    static CliRunner.Result run(String... args) {
+        return CliRunner.run(args);
     }
 
     @Test
     void writesEveryTimestepWithTheExactHeaderAndFullPrecision(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("cosine.csv");
         Path png = dir.resolve("cosine.png");
-        Result r = run("schedule", "--schedule", "cosine", "--steps", "1000", "--out", csv.toString(), "--plot", png.toString());
+        CliRunner.Result r = run("schedule", "--schedule", "cosine", "--steps", "1000", "--out", csv.toString(), "--plot", png.toString());
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = Files.readAllLines(csv);
         assertThat(lines.get(0)).isEqualTo("t,beta,alpha,alpha_bar,alpha_bar_prev,sqrt_alpha_bar,sqrt_one_minus_alpha_bar,"
@@ -66,7 +59,7 @@ class ScheduleCommandTest {
             {"schedule", "--out", out, "--plot", dir.resolve("missing-dir/x.png").toString()},
             {"no-such-command"},
         }) {
-            Result r = run(args);
+            CliRunner.Result r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.err().strip()).as(String.join(" ", args)).startsWith("diffusion4j: error: ").doesNotContain("\n");
         }
@@ -80,17 +73,17 @@ class ScheduleCommandTest {
         Path betas = dir.resolve("b.txt");
         Files.writeString(betas, "0.01\n0.02\n0.03\n");
         Path csv = dir.resolve("b.csv");
-        Result r = run("schedule", "--schedule", "file:" + betas, "--out", csv.toString());
+        CliRunner.Result r = run("schedule", "--schedule", "file:" + betas, "--out", csv.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.readAllLines(csv)).hasSize(4);
     }
 
     @Test
     void versionAndHelp() {
-        Result v = run("--version");
+        CliRunner.Result v = run("--version");
         assertThat(v.code()).isZero();
         assertThat(v.out()).contains("diffusion4j 0.1.0").contains("Deep Java Library 0.36.0").contains("PyTorch 2.7.1");
-        Result h = run("--help");
+        CliRunner.Result h = run("--help");
         assertThat(h.code()).isZero();
         assertThat(h.out()).contains("schedule").contains("doctor");
         assertThat(run("schedule", "--help").out()).contains("--steps").contains("--plot");

@@ -3,8 +3,6 @@ package dev.diffusion4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,13 +16,8 @@ class TrainSampleCliTest {
     @TempDir
     static Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
+    static CliRunner.Result run(String... args) {
+        return CliRunner.run(args);
     }
 
     @BeforeAll
@@ -47,7 +40,7 @@ class TrainSampleCliTest {
     @Test
     void trainsResumesAndSamples() throws Exception {
         Path run = dir.resolve("run");
-        Result r = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString());
+        CliRunner.Result r = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString());
         assertThat(r.code()).as(r.err() + r.out()).isZero();
         assertThat(run.resolve("checkpoints/step-000000004/ema.safetensors")).exists();
         assertThat(run.resolve("checkpoints/step-000000002")).exists();
@@ -56,11 +49,11 @@ class TrainSampleCliTest {
         assertThat(run.resolve("loss.png")).exists();
         assertThat(run.resolve("samples/step-000000004.png")).exists();
 
-        Result again = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString());
+        CliRunner.Result again = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString());
         assertThat(again.code()).isEqualTo(2);
         assertThat(again.err()).contains("already holds checkpoints");
 
-        Result resumed = run("train", "--resume", run.toString(), "--steps", "6");
+        CliRunner.Result resumed = run("train", "--resume", run.toString(), "--steps", "6");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(run.resolve("checkpoints/step-000000006")).exists();
         assertThat(run.resolve("checkpoints/step-000000002")).doesNotExist(); // keepCheckpoints: 2
@@ -68,7 +61,7 @@ class TrainSampleCliTest {
 
         Path grid = dir.resolve("grid.png");
         Path traj = dir.resolve("traj.png");
-        Result s = run("sample", "--checkpoint", run.toString(), "--sampler", "ddim", "--steps", "5", "--num", "6", "--out",
+        CliRunner.Result s = run("sample", "--checkpoint", run.toString(), "--sampler", "ddim", "--steps", "5", "--num", "6", "--out",
                 grid.toString(), "--trajectory", traj.toString(), "--seed", "3");
         assertThat(s.code()).as(s.err()).isZero();
         assertThat(ImageIO.read(grid.toFile()).getWidth()).isEqualTo(3 * 18 + 2);
@@ -94,14 +87,14 @@ class TrainSampleCliTest {
     void badInputIsOneLineAndExitTwo() throws Exception {
         Path cfg = dir.resolve("typo.yaml");
         Files.writeString(cfg, "training: {stepz: 3}\n");
-        Result typo = run("train", "--config", cfg.toString(), "--out", dir.resolve("r1").toString());
+        CliRunner.Result typo = run("train", "--config", cfg.toString(), "--out", dir.resolve("r1").toString());
         assertThat(typo.code()).isEqualTo(2);
         assertThat(typo.err().strip()).isEqualTo("diffusion4j: error: " + cfg + ": unknown key 'training.stepz'");
 
         Path idx = Files.createDirectories(dir.resolve("idx8"));
         Files.write(idx.resolve("train-images-idx3-ubyte"), dev.diffusion4j.data.DatasetsTest.idx3(2, 8, 8, 128));
         Files.write(idx.resolve("train-labels-idx1-ubyte"), dev.diffusion4j.data.DatasetsTest.idx1(2));
-        Result size = run("train", "--data", "mnist:" + idx, "--steps", "1", "--out", dir.resolve("r2").toString());
+        CliRunner.Result size = run("train", "--data", "mnist:" + idx, "--steps", "1", "--out", dir.resolve("r2").toString());
         assertThat(size.code()).isEqualTo(2);
         assertThat(size.err()).contains("8x8x1 images but the model expects 28x28x1");
         assertThat(dir.resolve("r2")).doesNotExist();
@@ -118,11 +111,11 @@ class TrainSampleCliTest {
         Path ema = run.resolve("checkpoints/step-000000002/ema.safetensors");
         byte[] b = Files.readAllBytes(ema);
         Files.write(ema, java.util.Arrays.copyOf(b, b.length - 10));
-        Result s = run("sample", "--checkpoint", run.toString(), "--num", "1", "--out", dir.resolve("c.png").toString());
+        CliRunner.Result s = run("sample", "--checkpoint", run.toString(), "--num", "1", "--out", dir.resolve("c.png").toString());
         assertThat(s.code()).isEqualTo(2);
         assertThat(s.err().strip()).startsWith("diffusion4j: error: " + ema + ": not a valid safetensors file").doesNotContain("\n");
         assertThat(dir.resolve("c.png")).doesNotExist();
-        Result r = run("train", "--resume", run.toString(), "--steps", "4");
+        CliRunner.Result r = run("train", "--resume", run.toString(), "--steps", "4");
         assertThat(r.code()).isEqualTo(2);
         assertThat(run.resolve("checkpoints/step-000000002/model.safetensors")).exists();
     }
