@@ -1,6 +1,5 @@
 package dev.diffusion4j.model;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -24,10 +23,5 @@ public final class Initializers {
     /** All ones. */
     public static Initializer ones() {
         return (NDManager m, Shape shape, DataType dt) -> m.ones(shape, dt);
-    }
-
-    /** A copy, for tests that need a given value. */
-    static Initializer of(NDArray value) {
-        return (NDManager m, Shape shape, DataType dt) -> value.toType(dt, true);
     }
 }

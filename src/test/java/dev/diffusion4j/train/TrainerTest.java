@@ -79,7 +79,6 @@ class TrainerTest {
                 new TrainConfig.Training(50, 8, 1e12, 0, 0.0, 0.9, 0.999, 1e-8, 0.0, 0.9, true, 7, false),
                 new TrainConfig.Output(1, 0, 1, 100, 4, 5));
         try (Trainer t = Trainer.fresh(c, TinyRuns.blobs(20))) {
-            TrainConfig cc = c;
             assertThatThrownBy(() -> TrainingRun.run(t, dir, new Silent()))
                     .isInstanceOf(DivergedException.class)
                     .hasMessageContaining("diverged at step");
@@ -88,7 +87,6 @@ class TrainerTest {
             assertThat(last.state().step()).isEqualTo(bad - 1);
             assertThat(Checkpoint.list(dir)).allSatisfy(p -> assertThat(p.getFileName().toString()).isLessThan(Checkpoint.dirName(bad)));
             assertThat(last.tensors("model")).isNotEmpty();
-            assertThat(cc).isNotNull();
         }
     }
 
