@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
@@ -75,10 +76,12 @@ public final class FidCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager()) {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             DataSpec ds = DataSpec.parse(data);
-            ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels());
+            // the checkpoint's audio section maps sound to images exactly as its training data was mapped
+            AudioConfig audio = checkpoint != null ? openCheckpoint().config().audio() : AudioConfig.defaults();
+            ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels(), audio);
             ImageDataset test = allTest.head(num);
             ImageDataset otherTest = allTest.count() >= 2 * num ? allTest.slice(num, 2 * num) : null;
-            ImageDataset train = Datasets.load(ds, Datasets.Split.TRAIN, c.imageSize(), c.channels()).head(num);
+            ImageDataset train = Datasets.load(ds, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).head(num);
             long start = System.nanoTime();
             ImageDataset generated;
             String what;
@@ -91,7 +94,7 @@ public final class FidCommand implements Callable<Integer> {
                 generated = new ImageDataset(samples.toString(), a.shape()[0], a.shape()[1], a.shape()[2], a.shape()[3], a.data(), null);
                 what = samples.toString();
             } else {
-                Checkpoint ckpt = Checkpoint.open(checkpoint);
+                Checkpoint ckpt = openCheckpoint();
                 GaussianDiffusion d = ckpt.config().diffusion().build();
                 Sampler s = sampler.equalsIgnoreCase("ddpm") ? new DdpmSampler(d) : new DdimSampler(d, steps, 0);
                 UNet model = ckpt.model(m, true);
@@ -127,5 +130,13 @@ public final class FidCommand implements Callable<Integer> {
             pw.printf(Locale.ROOT, "sampling wall time %.1f s%n", sampleSecs);
         }
         return 0;
+    }
+
+    private Checkpoint openCheckpoint() {
+        try {
+            return Checkpoint.open(checkpoint);
+        } catch (IOException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
     }
 }

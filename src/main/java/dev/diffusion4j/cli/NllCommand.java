@@ -72,7 +72,8 @@ public final class NllCommand implements Callable<Integer> {
         Datasets.Split sp = parseSplit(split);
         Checkpoint ckpt = Checkpoint.open(checkpoint);
         GaussianDiffusion d = ckpt.config().diffusion().build();
-        ImageDataset images = Datasets.load(DataSpec.parse(data), sp, ckpt.config().model().imageSize(), ckpt.config().model().channels());
+        ImageDataset images = Datasets.load(DataSpec.parse(data), sp, ckpt.config().model().imageSize(), ckpt.config().model().channels(),
+                ckpt.config().audio());
         long start = System.nanoTime();
         Djl.engine();
         Likelihood.Result r;

@@ -2,6 +2,8 @@ package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.io.ImageFiles;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Spec;
 /** {@code diffusion4j sample}: images from a checkpoint, with DDPM or DDIM. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = "Generate images from a checkpoint (EMA weights by default). --out FILE.png writes a grid, "
-                + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample.")
+                + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample (for a model trained on wav: data, "
+                + "a WAV and a mel-spectrogram PNG per sample, and grid.png).")
 public final class SampleCommand implements Callable<Integer> {
     /** The samplers. */
     enum Kind { ddpm, ddim }
@@ -130,6 +133,15 @@ public final class SampleCommand implements Callable<Integer> {
             ImageFiles.writePng(out, ImageFiles.grid(pixels, num, c, hw, hw, (int) Math.ceil(Math.sqrt(num)), 2));
         } else if (npy) {
             ImageFiles.writeNpy(out, pixels, num, c, hw, hw);
+        } else if (ckpt.config().usesAudio()) {
+            Files.createDirectories(out);
+            AudioConfig audio = ckpt.config().audio();
+            for (int i = 0; i < num; i++) {
+                String stem = String.format("sample-%05d", i);
+                ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, hw, hw), 4));
+                AudioDatasets.soundOf(pixels, i, audio, seed + i).write(out.resolve(stem + ".wav"));
+            }
+            ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, num, c, hw, hw, (int) Math.ceil(Math.sqrt(num)), 2));
         } else {
             Files.createDirectories(out);
             for (int i = 0; i < num; i++) {

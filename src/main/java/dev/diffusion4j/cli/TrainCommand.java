@@ -1,6 +1,7 @@
 package dev.diffusion4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
@@ -30,7 +31,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--data", description = "embedded (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR or images:DIR.")
+    @Option(names = "--data", description = "embedded (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR or wav:DIR "
+            + "(log-mel spectrograms; see configs/fsdd.yaml).")
     private String data;
 
     @Option(names = "--config", description = "YAML or JSON file overriding the defaults (unknown keys are an error).")
@@ -100,6 +102,10 @@ public final class TrainCommand implements Callable<Integer> {
             Configs.set(tree, "training.seed", seed);
         }
         TrainConfig config = Configs.toConfig(tree);
+        if (config.usesAudio() && !config.audio().hasStats() && !printConfig) {
+            DataSpec.Wav wav = (DataSpec.Wav) DataSpec.parse(config.data());
+            config = config.withAudio(AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, config.audio()).audio());
+        }
         if (printConfig) {
             pw.println(Configs.toJson(config));
             return 0;
@@ -115,7 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException(runDir + " already holds checkpoints; use --resume " + runDir + " or another --out");
         }
         ImageDataset images = Datasets.load(DataSpec.parse(config.data()), Datasets.Split.TRAIN, config.model().imageSize(),
-                config.model().channels());
+                config.model().channels(), config.audio());
         try (Trainer trainer = ckpt == null ? Trainer.fresh(config, images) : Trainer.resume(ckpt, config, images)) {
             pw.printf("training on %s (%d images), %s, %,d parameters, steps %d..%d, batch %d -> %s%n", images.name(), images.count(),
                     config.diffusion().schedule() + " T=" + config.diffusion().timesteps(),

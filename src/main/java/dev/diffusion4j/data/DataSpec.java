@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * Where training or evaluation images come from, as written on the command line: {@code embedded},
- * {@code mnist:DIR}, {@code fashion-mnist:DIR}, {@code cifar10:DIR} or {@code images:DIR}.
+ * {@code mnist:DIR}, {@code fashion-mnist:DIR}, {@code cifar10:DIR}, {@code images:DIR} or {@code wav:DIR}.
  */
 public sealed interface DataSpec {
     /** The 5,000 MNIST digits shipped inside the jar (CC BY-SA 3.0, Y. LeCun and C. Cortes). */
@@ -40,6 +40,14 @@ public sealed interface DataSpec {
         }
     }
 
+    /** A folder (searched recursively) of WAV files, as log-mel spectrograms ({@link AudioDatasets}). */
+    record Wav(Path dir) implements DataSpec {
+        @Override
+        public String toString() {
+            return "wav:" + dir;
+        }
+    }
+
     /** Parses a spec. */
     static DataSpec parse(String spec) {
         String s = spec.trim();
@@ -49,7 +57,7 @@ public sealed interface DataSpec {
         int colon = s.indexOf(':');
         if (colon < 1 || colon == s.length() - 1) {
             throw new IllegalArgumentException("data '" + spec
-                    + "' is not one of embedded, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR");
+                    + "' is not one of embedded, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR, wav:DIR");
         }
         String kind = s.substring(0, colon).toLowerCase(Locale.ROOT);
         Path dir = Path.of(s.substring(colon + 1));
@@ -58,8 +66,9 @@ public sealed interface DataSpec {
             case "fashion-mnist" -> new Mnist(dir, true);
             case "cifar10" -> new Cifar10(dir);
             case "images" -> new Images(dir);
+            case "wav" -> new Wav(dir);
             default -> throw new IllegalArgumentException("unknown data kind '" + kind
-                    + "' (expected embedded, mnist, fashion-mnist, cifar10 or images)");
+                    + "' (expected embedded, mnist, fashion-mnist, cifar10, images or wav)");
         };
     }
 }

@@ -36,6 +36,17 @@ public final class Datasets {
      * @throws DataException naming the file and the problem
      */
     public static ImageDataset load(DataSpec spec, Split split, int size, int channels) {
+        return load(spec, split, size, channels, AudioConfig.defaults());
+    }
+
+    /**
+     * Loads a data set; {@code wav:} folders become log-mel images as {@code audio} says (with its
+     * statistics, or with statistics measured on the folder's training split).
+     */
+    public static ImageDataset load(DataSpec spec, Split split, int size, int channels, AudioConfig audio) {
+        if (spec instanceof DataSpec.Wav w) {
+            return AudioDatasets.load(w.dir(), split, audio).images();
+        }
         if (spec instanceof DataSpec.Mnist m) {
             return mnist(m.dir(), split);
         }

@@ -48,6 +48,16 @@ public final class ImageFiles {
         return out;
     }
 
+    /** The image enlarged {@code factor} times with nearest-neighbour pixels. */
+    public static BufferedImage scaled(BufferedImage img, int factor) {
+        BufferedImage out = new BufferedImage(img.getWidth() * factor, img.getHeight() * factor, img.getType());
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        g.drawImage(img, 0, 0, out.getWidth(), out.getHeight(), null);
+        g.dispose();
+        return out;
+    }
+
     /** Writes a PNG atomically. */
     public static void writePng(Path file, BufferedImage img) throws IOException {
         AtomicFiles.write(file, out -> {

@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.LossType;
 import dev.diffusion4j.diffusion.PredictionType;
@@ -17,8 +18,30 @@ import dev.diffusion4j.schedule.NoiseSchedule;
  * @param diffusion the process
  * @param training the optimisation
  * @param output logging, samples and checkpoints
+ * @param audio how {@code wav:} data becomes log-mel images and back (unused for images)
  */
-public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Training training, Output output) {
+public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio) {
+
+    public TrainConfig {
+        if (audio == null) {
+            audio = AudioConfig.defaults();
+        }
+    }
+
+    /** A configuration for image data, with the default audio section. */
+    public TrainConfig(String data, UNetConfig model, Diffusion diffusion, Training training, Output output) {
+        this(data, model, diffusion, training, output, AudioConfig.defaults());
+    }
+
+    /** This configuration with another audio section. */
+    public TrainConfig withAudio(AudioConfig a) {
+        return new TrainConfig(data, model, diffusion, training, output, a);
+    }
+
+    /** Whether the data is sound ({@code wav:DIR}). */
+    public boolean usesAudio() {
+        return data.trim().toLowerCase(java.util.Locale.ROOT).startsWith("wav:");
+    }
 
     /**
      * @param schedule {@code linear}, {@code cosine}, {@code sigmoid} or {@code file:PATH}
@@ -86,6 +109,13 @@ public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Tr
         require(output.sampleEvery() >= 0 && output.keepCheckpoints() >= 1, "output.sampleEvery ≥ 0 and output.keepCheckpoints ≥ 1");
         require(output.samples() >= 1 && output.sampleSteps() >= 1, "output.samples and output.sampleSteps must be ≥ 1");
         diffusion.build();
+        if (usesAudio()) {
+            require(model.channels() == 1 && model.imageSize() == audio.nMels() && model.imageSize() == audio.frames(),
+                    "wav data makes 1 x nMels x frames images: model.channels must be 1 and model.imageSize must equal "
+                            + "audio.nMels and audio.frames, got " + model.channels() + ", " + model.imageSize() + ", "
+                            + audio.nMels() + ", " + audio.frames());
+            require(!training.randomFlip(), "training.randomFlip would play sound backwards; turn it off for wav data");
+        }
         return this;
     }
 

@@ -1,0 +1,67 @@
+package dev.diffusion4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.diffusion4j.data.Wav;
+import dev.diffusion4j.train.Checkpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train on a folder of WAVs, sample sound from it, and the mel round trip, through the command line. */
+class AudioCliTest {
+    @Test
+    void trainsOnWavsAndSamplesSound(@TempDir Path dir) throws Exception {
+        Path wavs = Files.createDirectories(dir.resolve("wavs"));
+        Random r = new Random(3);
+        for (int digit = 0; digit < 2; digit++) {
+            for (int index = 0; index < 8; index++) {
+                float[] x = new float[400 + r.nextInt(100)];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (0.3 * Math.sin(2 * Math.PI * (400 + 1200 * digit) * i / 8000.0) + 0.01 * r.nextGaussian());
+                }
+                new Wav(x, 8000).write(wavs.resolve(digit + "_tester_" + index + ".wav"));
+            }
+        }
+        Path yaml = dir.resolve("tiny-audio.yaml");
+        Files.writeString(yaml, String.join("\n",
+                "data: wav:" + wavs,
+                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4}",
+                "audio: {nFft: 64, hop: 16, window: 64, nMels: 8, frames: 8, griffinLimIters: 4}",
+                "diffusion: {timesteps: 20}",
+                "training: {steps: 2, batchSize: 4, warmupSteps: 1}",
+                "output: {logEvery: 1, sampleEvery: 0, checkpointEvery: 2, samples: 4, sampleSteps: 3}",
+                ""));
+        Path run = dir.resolve("run");
+        CliRunner.Result t = CliRunner.run("train", "--config", yaml.toString(), "--out", run.toString());
+        assertThat(t.code()).as(t.err() + t.out()).isZero();
+        assertThat(t.out()).contains("(6 images)"); // indices 5-7 of two digits
+        var audio = Checkpoint.open(run).config().audio();
+        assertThat(audio.hasStats()).as("the log-mel range is stored in the checkpoint").isTrue();
+
+        Path out = dir.resolve("samples");
+        CliRunner.Result s = CliRunner.run("sample", "--checkpoint", run.toString(), "--sampler", "ddim", "--steps", "3", "--num", "2",
+                "--out", out.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        Wav w = Wav.read(out.resolve("sample-00001.wav"));
+        assertThat(w.sampleRate()).isEqualTo(8000);
+        assertThat(w.samples()).hasSize(audio.clipSamples());
+        assertThat(out.resolve("sample-00001.png")).exists();
+        assertThat(out.resolve("grid.png")).exists();
+
+        CliRunner.Result m = CliRunner.run("mel", wavs.resolve("0_tester_0.wav").toString(), wavs.resolve("1_tester_0.wav").toString(),
+                "--checkpoint", run.toString(), "--out", dir.resolve("mel").toString());
+        assertThat(m.code()).as(m.err()).isZero();
+        assertThat(m.out()).containsPattern("spectral convergence 0\\.\\d{4} \\(mel round trip\\)").contains("mean over 2 files");
+        assertThat(dir.resolve("mel/1_tester_0-roundtrip.wav")).exists();
+        assertThat(dir.resolve("mel/1_tester_0-mel.png")).exists();
+
+        Files.writeString(wavs.resolve("1_tester_9.wav"), "broken");
+        CliRunner.Result bad = CliRunner.run("train", "--config", yaml.toString(), "--out", dir.resolve("run2").toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains(wavs.resolve("1_tester_9.wav").toString());
+        assertThat(dir.resolve("run2/checkpoints")).doesNotExist();
+    }
+}
