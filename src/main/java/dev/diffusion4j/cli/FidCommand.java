@@ -57,11 +57,14 @@ public final class FidCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "50", description = "DDIM steps. Default: ${DEFAULT-VALUE}.")
     private int steps;
 
-    @Option(names = "--batch", defaultValue = "250", description = "Sampling batch. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", defaultValue = "64", description = "Sampling batch (larger batches make tensors the allocator maps afresh each time; see docs/PERFORMANCE.md). Default: ${DEFAULT-VALUE}.")
     private int batch;
 
     @Option(names = "--seed", defaultValue = "0")
     private long seed;
+
+    /** Seeds the random choice of real subsets. */
+    static final long SUBSET_SEED = 20200619L;
 
     @Override
     public Integer call() throws IOException {
@@ -78,10 +81,11 @@ public final class FidCommand implements Callable<Integer> {
             DataSpec ds = DataSpec.parse(data);
             // the checkpoint's audio section maps sound to images exactly as its training data was mapped
             AudioConfig audio = checkpoint != null ? openCheckpoint().config().audio() : AudioConfig.defaults();
-            ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels(), audio);
+            // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
+            ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED);
             ImageDataset test = allTest.head(num);
             ImageDataset otherTest = allTest.count() >= 2 * num ? allTest.slice(num, 2 * num) : null;
-            ImageDataset train = Datasets.load(ds, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).head(num);
+            ImageDataset train = Datasets.load(ds, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED).head(num);
             long start = System.nanoTime();
             ImageDataset generated;
             String what;
@@ -117,12 +121,11 @@ public final class FidCommand implements Callable<Integer> {
                     : FrechetDistance.of(ClassifierTraining.summarise(c, otherTest, 500, m).moments(), real.moments());
             pw.printf(Locale.ROOT, "FID (diffusion4j %s classifier) %.3f   [%s, %d samples vs %d test images]%n", c.classes() == 10 ? "10-class" : "",
                     fid, what, generated.count(), test.count());
-            pw.printf(Locale.ROOT, "real-vs-real floor (%d train vs %d test images) %.3f%n", train.count(), test.count(), floor);
+            pw.printf(Locale.ROOT, "real-vs-real floor (%d random train vs %d test images) %.3f%n", train.count(), test.count(), floor);
             if (otherTest != null) {
                 // the classifier was trained on the training images, so their features sit apart from unseen ones:
                 // two disjoint sets of test images give the floor for images it has not seen, as samples are
-                pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (test %d..%d vs test 0..%d) %.3f%n", num, 2 * num - 1,
-                        num - 1, unseenFloor);
+                pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (%d test images vs %d others) %.3f%n", num, num, unseenFloor);
             }
             pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
             pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; test images %.4f), histogram %s%n",

@@ -52,6 +52,31 @@ public record ImageDataset(String name, int count, int channels, int height, int
                 labels == null ? null : java.util.Arrays.copyOfRange(labels, from, end));
     }
 
+    /** The images in an order drawn from {@code seed} (the same seed, the same order). */
+    public ImageDataset shuffled(long seed) {
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = count - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        int size = imageSize();
+        byte[] p = new byte[pixels.length];
+        int[] l = labels == null ? null : new int[count];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(pixels, order[i] * size, p, i * size, size);
+            if (l != null) {
+                l[i] = labels[order[i]];
+            }
+        }
+        return new ImageDataset(name, count, channels, height, width, p, l);
+    }
+
     /**
      * A batch of images as float32 in [-1, 1], shape (B, C, H, W).
      *

@@ -50,7 +50,8 @@ public final class Djl {
     }
 
     /**
-     * Configures (see {@link #configure()}), then loads the PyTorch engine.
+     * Configures (see {@link #configure()}), tunes the native allocator ({@link NativeMemory}),
+     * then loads the PyTorch engine.
      *
      * @return the engine
      * @throws IllegalStateException with the cache directory named when the natives cannot be
@@ -58,6 +59,7 @@ public final class Djl {
      */
     public static Engine engine() {
         configure();
+        NativeMemory.tune();
         try {
             Files.createDirectories(cacheDir());
         } catch (java.io.IOException e) {

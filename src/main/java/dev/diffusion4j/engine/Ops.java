@@ -71,7 +71,33 @@ public final class Ops {
 
     /** SiLU (swish with β = 1), {@code x · sigmoid(x)}, without DJL's scalar-wrapping swish. */
     public static NDArray silu(NDArray x) {
-        return x.mul(x.getNDArrayInternal().sigmoid());
+        NDArray s = x.getNDArrayInternal().sigmoid();
+        return overwrite() ? s.muli(x) : x.mul(s);
+    }
+
+    /**
+     * {@code fresh + other}. When autograd is not recording (sampling, evaluation) the sum
+     * overwrites {@code fresh}, saving an allocation and a pass over memory; so {@code fresh} must be
+     * a temporary that nothing else holds.
+     */
+    public static NDArray addInto(NDArray fresh, NDArray other) {
+        return overwrite() ? fresh.addi(other) : fresh.add(other);
+    }
+
+    /** {@code fresh · g + b}, in place under the same rule as {@link #addInto}. */
+    public static NDArray affineInto(NDArray fresh, NDArray g, NDArray b) {
+        return overwrite() ? fresh.muli(g).addi(b) : fresh.mul(g).add(b);
+    }
+
+    /** {@code -Ddiffusion4j.inplace=false} turns the in-place updates off (to measure what they buy). */
+    private static final boolean IN_PLACE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.inplace"));
+
+    /**
+     * Whether temporaries may be overwritten: only while autograd records nothing on this thread
+     * (an in-place update of a tensor the graph saved would corrupt the backward pass).
+     */
+    static boolean overwrite() {
+        return IN_PLACE && !ai.djl.pytorch.jni.JniUtils.isGradMode();
     }
 
     /**

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.engine.Ops;
 
 /**
  * Group normalisation (Wu and He, 2018), which DJL lacks: the channels are split into groups, each
@@ -53,7 +54,7 @@ public final class GroupNorm extends Module {
         NDArray y = LayerNorm.layerNorm(grouped, normalized, one, zero, eps).singletonOrThrow().reshape(s);
         NDArray g = local(value(ps, gamma, x, training).reshape(1, channels, 1, 1), x);
         NDArray b = local(value(ps, beta, x, training).reshape(1, channels, 1, 1), x);
-        return y.mul(g).add(b);
+        return Ops.affineInto(y, g, b);
     }
 
     @Override

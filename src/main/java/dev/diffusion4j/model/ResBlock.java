@@ -38,13 +38,13 @@ public final class ResBlock extends Module {
     public NDArray forward(ParameterStore ps, NDArray x, NDArray emb, boolean training) {
         NDArray h = conv1.forward(ps, Ops.silu(norm1.forward(ps, x, training)), training);
         NDArray e = embProj.forward(ps, Ops.silu(emb), training);
-        h = h.add(e.reshape(e.getShape().get(0), e.getShape().get(1), 1, 1));
+        h = Ops.addInto(h, e.reshape(e.getShape().get(0), e.getShape().get(1), 1, 1));
         h = Ops.silu(norm2.forward(ps, h, training));
         if (training && dropout > 0) {
             h = Dropout.dropout(h, dropout, true).singletonOrThrow();
         }
         h = conv2.forward(ps, h, training);
-        return (skip == null ? x : skip.forward(ps, x, training)).add(h);
+        return Ops.addInto(h, skip == null ? x : skip.forward(ps, x, training)); // h is this block's own temporary
     }
 
     @Override

@@ -167,4 +167,28 @@ public class DatasetsTest {
         assertThatThrownBy(() -> DataSpec.parse("svhn:/x")).hasMessageContaining("unknown data kind 'svhn'");
         assertThatThrownBy(() -> DataSpec.parse("mnist")).hasMessageContaining("is not one of");
     }
+
+    @Test
+    void shuffledIsASeededPermutationThatKeepsLabelsWithTheirImages() {
+        int n = 50;
+        byte[] px = new byte[n * 4];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(px, i * 4, i * 4 + 4, (byte) i);
+            labels[i] = i / 10; // sorted by class, as files sorted by name can be
+        }
+        ImageDataset d = new ImageDataset("sorted", n, 1, 2, 2, px, labels);
+        ImageDataset s = d.shuffled(7);
+        assertThat(s.shuffled(7).pixels()).isNotEqualTo(s.pixels());
+        assertThat(d.shuffled(7).pixels()).isEqualTo(s.pixels());
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            int id = s.pixels()[i * 4];
+            assertThat(s.pixels()[i * 4 + 3]).isEqualTo((byte) id);
+            assertThat(s.labels()[i]).isEqualTo(id / 10);
+            seen.add(id);
+        }
+        assertThat(seen).hasSize(n);
+        assertThat(java.util.Arrays.stream(s.head(10).labels()).distinct().count()).as("the first ten span several classes").isGreaterThan(2);
+    }
 }

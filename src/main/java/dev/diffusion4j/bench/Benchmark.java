@@ -1,0 +1,190 @@
+package dev.diffusion4j.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.NativeMemory;
+import dev.diffusion4j.engine.SafeConv;
+import dev.diffusion4j.model.Flops;
+import dev.diffusion4j.model.UNet;
+import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.Trainer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Speed against the machine's own limit, measured in one process: the backend's peak (the better of
+ * a 1024³ float32 matmul and a compute-bound 3x3 convolution, measured first and again last, the
+ * best of the four counting), then a training step and sampling
+ * forward passes of a model, each as a FLOP rate and its ratio to that peak, and resident memory
+ * before and after a run of training steps. Every time is the median of {@code repeats} runs after
+ * {@code warmup} runs.
+ *
+ * @param config the model and training settings (batch size included)
+ * @param sampleBatches batch sizes of the sampling forward passes
+ * @param warmup runs discarded before timing
+ * @param repeats timed runs per figure
+ * @param memorySteps training steps between the two memory readings
+ */
+public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int repeats, int memorySteps) {
+
+    /** One measured figure. */
+    public record Figure(String key, double value, String unit, String label) {}
+
+    /** Runs everything, reporting each figure as soon as it is measured. */
+    public List<Figure> run(Consumer<Figure> report) {
+        Djl.engine();
+        List<Figure> out = new ArrayList<>();
+        Consumer<Figure> add = f -> {
+            out.add(f);
+            report.accept(f);
+        };
+        add.accept(new Figure("threads", JniUtils.getNumThreads(), "", "intra-op threads"));
+        double[] first = peak(add, "");
+        // the machine is shared and noisy: the peak is measured again at the end and the higher one counts
+        double firstPeak = Math.max(first[0], first[1]);
+
+        long fwd = Flops.forwardPerImage(config.model());
+        add.accept(new Figure("model_forward_mflop_per_image", fwd / 1e6, "MFLOP", "forward pass, one image (analytic)"));
+        int batch = config.training().batchSize();
+        List<Figure> ratios = new ArrayList<>();
+        try (Trainer tr = Trainer.fresh(config, randomImages(config, Math.max(batch, 256)))) {
+            double ms = medianMs(tr::step);
+            double gflops = 3.0 * fwd * batch / (ms * 1e6);
+            add.accept(new Figure("train_step_ms", ms, "ms", "training step, batch " + batch));
+            add.accept(new Figure("train_images_per_sec", batch * 1000 / ms, "img/s", "training throughput"));
+            add.accept(new Figure("train_gflops", gflops, "GFLOP/s", "training step (backward counted as 2x forward)"));
+            ratios.add(new Figure("train_ratio_to_peak", gflops, "", "training step / peak"));
+
+            UNet model = new UNet(config.model());
+            try (NDManager m = NDManager.newBaseManager()) {
+                model.initializeParameters(m);
+                ParameterStore ps = new ParameterStore(m, false);
+                for (int b : sampleBatches) {
+                    NDArray x = m.randomNormal(new Shape(b, config.model().channels(), config.model().imageSize(), config.model().imageSize()));
+                    NDArray t = m.full(new Shape(b), 500, DataType.INT64);
+                    double sms = medianMs(() -> {
+                        try (NDManager s = m.newSubManager()) {
+                            // results land in the manager of their first operand: give the pass its own
+                            NDArray xs = x.duplicate();
+                            xs.attach(s);
+                            NDArray ts = t.duplicate();
+                            ts.attach(s);
+                            NDArray y = model.forward(ps, xs, ts, false);
+                            y.get("0, 0, 0, 0").toFloatArray();
+                        }
+                    });
+                    double sg = (double) fwd * b / (sms * 1e6);
+                    add.accept(new Figure("sample_step_ms_b" + b, sms, "ms", "sampling step (forward, no gradient), batch " + b));
+                    add.accept(new Figure("sample_images_per_sec_b" + b, b * 1000 / sms, "img/s", "sampling step throughput, batch " + b));
+                    add.accept(new Figure("sample_gflops_b" + b, sg, "GFLOP/s", "sampling step, batch " + b));
+                    ratios.add(new Figure("sample_ratio_to_peak_b" + b, sg, "", "sampling step / peak, batch " + b));
+                }
+            }
+            long before = NativeMemory.residentBytes();
+            add.accept(new Figure("rss_after_warmup_mb", before / 1048576.0, "MiB", "resident memory after warm-up"));
+            if (memorySteps > 0) {
+                long start = System.nanoTime();
+                for (int i = 0; i < memorySteps; i++) {
+                    tr.step();
+                }
+                long after = NativeMemory.residentBytes();
+                add.accept(new Figure("rss_after_steps_mb", after / 1048576.0, "MiB",
+                        "resident memory after " + memorySteps + " further training steps (" + fmt((System.nanoTime() - start) / 1e9) + " s)"));
+                add.accept(new Figure("rss_growth_percent", 100.0 * (after - before) / before, "%", "resident memory growth over those steps"));
+            }
+        }
+        double[] last = peak(add, "_end");
+        double peak = Math.max(firstPeak, Math.max(last[0], last[1]));
+        add.accept(new Figure("peak_gflops", peak, "GFLOP/s", "backend peak (the best of the four peak figures)"));
+        for (Figure f : ratios) {
+            add.accept(new Figure(f.key(), f.value() / peak, "", f.label()));
+        }
+        return out;
+    }
+
+    /** Timed runs of each peak kernel: they take milliseconds, so many more than the model's figures. */
+    static final int PEAK_RUNS = 41;
+
+    private double[] peak(Consumer<Figure> add, String suffix) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.randomNormal(new Shape(1024, 1024));
+            NDArray b = m.randomNormal(new Shape(1024, 1024));
+            double ms = medianMs(PEAK_RUNS, () -> {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray c = a.matMul(b);
+                    c.attach(s);
+                    c.toFloatArray(); // forces completion
+                }
+            });
+            double matmul = 2.0 * 1024 * 1024 * 1024 / (ms * 1e6);
+            add.accept(new Figure("peak_matmul_gflops" + suffix, matmul, "GFLOP/s", "float32 matmul 1024x1024x1024 (" + fmt(ms) + " ms)"));
+            NDArray x = m.randomNormal(new Shape(64, 64, 14, 14));
+            NDArray w = m.randomNormal(new Shape(64, 64, 3, 3));
+            NDArray bias = m.zeros(new Shape(64));
+            double cms = medianMs(PEAK_RUNS, () -> {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray y = SafeConv.conv2d(x, w, bias, new Shape(1, 1), new Shape(1, 1));
+                    y.attach(s);
+                    y.get("0, 0, 0, 0").toFloatArray();
+                }
+            });
+            double conv = Flops.conv(64, 64, 3, 64L * 14 * 14) / (cms * 1e6);
+            add.accept(new Figure("peak_conv_gflops" + suffix, conv, "GFLOP/s", "3x3 conv 64->64, 14x14, batch 64 (" + fmt(cms) + " ms)"));
+            return new double[] {matmul, conv};
+        }
+    }
+
+    /** The median over {@code repeats} timed runs after {@code warmup} discarded ones, in ms. */
+    double medianMs(Runnable r) {
+        return medianMs(repeats, r);
+    }
+
+    double medianMs(int repeats, Runnable r) {
+        for (int i = 0; i < warmup; i++) {
+            r.run();
+        }
+        double[] t = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long s = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - s) / 1e6;
+        }
+        Arrays.sort(t);
+        return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
+    }
+
+    private static ImageDataset randomImages(TrainConfig c, int n) {
+        int s = c.model().imageSize();
+        byte[] px = new byte[n * c.model().channels() * s * s];
+        new Random(1).nextBytes(px);
+        return new ImageDataset("random images", n, c.model().channels(), s, s, px, null);
+    }
+
+    /** The figures as a JSON-ready map: key to value, unit and what it is. */
+    public static Map<String, Object> toMap(List<Figure> figures) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Figure f : figures) {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("value", f.value());
+            v.put("unit", f.unit());
+            v.put("what", f.label());
+            m.put(f.key(), v);
+        }
+        return m;
+    }
+
+    static String fmt(double v) {
+        return String.format(java.util.Locale.ROOT, "%.1f", v);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.diffusion4j.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.diffusion4j.engine.Djl;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Without gradient recording the UNet overwrites its own temporaries (SiLU, GroupNorm's affine,
+ * residual sums); the result must be the same, bit for bit, as the recorded pass, and the skip
+ * connections that later blocks read must not be touched.
+ */
+class InPlaceInferenceTest {
+    @Test
+    void forwardWithoutRecordingEqualsTheRecordedForward() {
+        Djl.engine();
+        UNetConfig c = new UNetConfig(8, 1, 16, List.of(1, 2), 1, List.of(4), 1, 0.0, 4);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(3);
+            UNet net = new UNet(c);
+            net.initializeParameters(m);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.randomNormal(new Shape(3, 1, 8, 8));
+            NDArray t = m.create(new long[] {1, 500, 999});
+            float[] plain;
+            try (NDManager s = m.newSubManager()) {
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                plain = net.forward(ps, xs, t.toType(DataType.INT64, true), false).toFloatArray();
+            }
+            float[] recorded;
+            try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                recorded = net.forward(ps, xs, t.toType(DataType.INT64, true), false).toFloatArray();
+            }
+            assertThat(plain).containsExactly(recorded);
+            float[] again;
+            try (NDManager s = m.newSubManager()) {
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                again = net.forward(ps, xs, t.toType(DataType.INT64, true), false).toFloatArray();
+            }
+            assertThat(again).as("the input and the weights are left as they were").containsExactly(plain);
+        }
+    }
+}
