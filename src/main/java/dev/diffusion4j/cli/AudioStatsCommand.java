@@ -5,7 +5,6 @@ import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.eval.AudioStatistics;
-import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -37,14 +36,7 @@ public final class AudioStatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
-        AudioConfig a = AudioConfig.defaults();
-        if (checkpoint != null) {
-            try {
-                a = Checkpoint.open(checkpoint).config().audio();
-            } catch (IOException e) {
-                throw new UserInputException(e.getMessage(), e);
-            }
-        }
+        AudioConfig a = Checkpoints.audio(checkpoint);
         List<Wav> allGen = AudioDatasets.files(generated).stream().map(Wav::read).toList();
         List<Wav> ref = AudioDatasets.files(real, Datasets.Split.TEST).stream().map(Wav::read).toList();
         List<AudioStatistics.Figure> g = AudioStatistics.of(allGen, a);

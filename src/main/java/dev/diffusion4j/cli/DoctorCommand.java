@@ -32,6 +32,8 @@ public final class DoctorCommand implements Callable<Integer> {
         out.printf("engine        %s %s%n", engine.getEngineName(), engine.getVersion());
         out.printf("offline       %s%n", System.getProperty("ai.djl.offline"));
         out.printf("cache         %s%n", Djl.cacheDir());
+        out.printf("memory        %s%n", dev.diffusion4j.engine.NativeMemory.status());
+        out.printf("cpu           %s%n", dev.diffusion4j.engine.OneDnn.status());
         out.printf("threads       %d (cores %d)%n", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()),
                 Runtime.getRuntime().availableProcessors());
         double expected = 0;

@@ -80,7 +80,7 @@ public final class FidCommand implements Callable<Integer> {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             DataSpec ds = DataSpec.parse(data);
             // the checkpoint's audio section maps sound to images exactly as its training data was mapped
-            AudioConfig audio = checkpoint != null ? openCheckpoint().config().audio() : AudioConfig.defaults();
+            AudioConfig audio = Checkpoints.audio(checkpoint);
             // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
             ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED);
             ImageDataset test = allTest.head(num);
@@ -98,7 +98,7 @@ public final class FidCommand implements Callable<Integer> {
                 generated = new ImageDataset(samples.toString(), a.shape()[0], a.shape()[1], a.shape()[2], a.shape()[3], a.data(), null);
                 what = samples.toString();
             } else {
-                Checkpoint ckpt = openCheckpoint();
+                Checkpoint ckpt = Checkpoints.open(checkpoint);
                 GaussianDiffusion d = ckpt.config().diffusion().build();
                 Sampler s = sampler.equalsIgnoreCase("ddpm") ? new DdpmSampler(d) : new DdimSampler(d, steps, 0);
                 UNet model = ckpt.model(m, true);
@@ -133,13 +133,5 @@ public final class FidCommand implements Callable<Integer> {
             pw.printf(Locale.ROOT, "sampling wall time %.1f s%n", sampleSecs);
         }
         return 0;
-    }
-
-    private Checkpoint openCheckpoint() {
-        try {
-            return Checkpoint.open(checkpoint);
-        } catch (IOException e) {
-            throw new UserInputException(e.getMessage(), e);
-        }
     }
 }

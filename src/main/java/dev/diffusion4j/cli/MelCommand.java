@@ -8,7 +8,6 @@ import dev.diffusion4j.data.MelSpectrogram;
 import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.io.ImageFiles;
-import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -47,14 +46,7 @@ public final class MelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
-        AudioConfig base = AudioConfig.defaults();
-        if (checkpoint != null) {
-            try {
-                base = Checkpoint.open(checkpoint).config().audio();
-            } catch (IOException e) {
-                throw new UserInputException(e.getMessage(), e);
-            }
-        }
+        AudioConfig base = Checkpoints.audio(checkpoint);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserInputException(out + ": not a directory");
         }

@@ -51,7 +51,7 @@ public final class Djl {
 
     /**
      * Configures (see {@link #configure()}), tunes the native allocator ({@link NativeMemory}),
-     * then loads the PyTorch engine.
+     * caps oneDNN's instruction set ({@link OneDnn}), then loads the PyTorch engine.
      *
      * @return the engine
      * @throws IllegalStateException with the cache directory named when the natives cannot be
@@ -60,6 +60,7 @@ public final class Djl {
     public static Engine engine() {
         configure();
         NativeMemory.tune();
+        OneDnn.limitIsa();
         try {
             Files.createDirectories(cacheDir());
         } catch (java.io.IOException e) {

@@ -97,7 +97,12 @@ public final class Ops {
      * (an in-place update of a tensor the graph saved would corrupt the backward pass).
      */
     static boolean overwrite() {
-        return IN_PLACE && !ai.djl.pytorch.jni.JniUtils.isGradMode();
+        return IN_PLACE && !gradientRecording();
+    }
+
+    /** Whether autograd records operations on this thread (inside a GradientCollector). */
+    public static boolean gradientRecording() {
+        return ai.djl.pytorch.jni.JniUtils.isGradMode();
     }
 
     /**

@@ -1,7 +1,10 @@
 package dev.diffusion4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.engine.Ops;
 import java.util.ArrayDeque;
@@ -98,6 +101,35 @@ public final class UNet extends Module {
      * @return (N, C, H, W)
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray t, boolean training) {
+        long n = x.getShape().get(0);
+        if (n <= INFERENCE_CHUNK || Ops.gradientRecording()) {
+            return forwardBatch(ps, x, t, training);
+        }
+        // without autograd the images are independent: large batches go through in chunks, each in its own
+        // scope, so that activations stay small enough for the allocator to reuse (docs/PERFORMANCE.md)
+        NDManager owner = x.getManager();
+        NDList parts = new NDList();
+        for (long from = 0; from < n; from += INFERENCE_CHUNK) {
+            long to = Math.min(n, from + INFERENCE_CHUNK);
+            try (NDManager chunk = owner.newSubManager()) {
+                NDArray xc = x.get(new NDIndex("{}:{}", from, to));
+                xc.attach(chunk);
+                NDArray tc = t.get(new NDIndex("{}:{}", from, to));
+                tc.attach(chunk);
+                NDArray y = forwardBatch(ps, xc, tc, training);
+                y.attach(owner);
+                parts.add(y);
+            }
+        }
+        NDArray out = NDArrays.concat(parts, 0);
+        parts.close();
+        return out;
+    }
+
+    /** The largest batch a forward pass without autograd takes in one go. */
+    public static final int INFERENCE_CHUNK = 128;
+
+    private NDArray forwardBatch(ParameterStore ps, NDArray x, NDArray t, boolean training) {
         NDArray emb = time.forward(ps, t, training);
         Deque<NDArray> skips = new ArrayDeque<>();
         NDArray h = in.forward(ps, x, training);

@@ -52,4 +52,36 @@ class InPlaceInferenceTest {
             assertThat(again).as("the input and the weights are left as they were").containsExactly(plain);
         }
     }
+
+    @Test
+    void largeBatchesWithoutRecordingGoThroughInChunksWithTheSameResult() {
+        Djl.engine();
+        UNetConfig c = new UNetConfig(8, 1, 16, List.of(1, 2), 1, List.of(4), 1, 0.0, 4);
+        int n = UNet.INFERENCE_CHUNK + 5;
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(4);
+            UNet net = new UNet(c);
+            net.initializeParameters(m);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.randomNormal(new Shape(n, 1, 8, 8));
+            NDArray t = m.randomInteger(1, 1000, new Shape(n), DataType.INT64);
+            float[] chunked;
+            try (NDManager s = m.newSubManager()) {
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                NDArray y = net.forward(ps, xs, t, false);
+                assertThat(y.getShape()).isEqualTo(new Shape(n, 1, 8, 8));
+                chunked = y.toFloatArray();
+            }
+            float[] whole;
+            try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                whole = net.forward(ps, xs, t, false).toFloatArray();
+            }
+            for (int i = 0; i < whole.length; i++) {
+                assertThat(chunked[i]).isCloseTo(whole[i], org.assertj.core.api.Assertions.within(1e-5f * (1 + Math.abs(whole[i]))));
+            }
+        }
+    }
 }

@@ -1,0 +1,25 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.train.Checkpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Opening a checkpoint named on the command line, with a one-line error when it cannot be. */
+final class Checkpoints {
+    private Checkpoints() {}
+
+    /** The checkpoint (a run directory's newest, or the directory itself). */
+    static Checkpoint open(Path path) {
+        try {
+            return Checkpoint.open(path);
+        } catch (IOException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
+    }
+
+    /** The checkpoint's audio settings, or the built-in ones when {@code path} is null. */
+    static AudioConfig audio(Path path) {
+        return path == null ? AudioConfig.defaults() : open(path).config().audio();
+    }
+}
