@@ -102,9 +102,13 @@ public final class TrainCommand implements Callable<Integer> {
             Configs.set(tree, "training.seed", seed);
         }
         TrainConfig config = Configs.toConfig(tree);
+        ImageDataset audioImages = null;
         if (config.usesAudio() && !config.audio().hasStats() && !printConfig) {
+            // the first read of a wav: folder measures its log-mel range; the images come with it
             DataSpec.Wav wav = (DataSpec.Wav) DataSpec.parse(config.data());
-            config = config.withAudio(AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, config.audio()).audio());
+            AudioDatasets.Loaded loaded = AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, config.audio());
+            config = config.withAudio(loaded.audio());
+            audioImages = loaded.images();
         }
         if (printConfig) {
             pw.println(Configs.toJson(config));
@@ -120,8 +124,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (ckpt == null && !Checkpoint.list(runDir).isEmpty()) {
             throw new UserInputException(runDir + " already holds checkpoints; use --resume " + runDir + " or another --out");
         }
-        ImageDataset images = Datasets.load(DataSpec.parse(config.data()), Datasets.Split.TRAIN, config.model().imageSize(),
-                config.model().channels(), config.audio());
+        ImageDataset images = audioImages != null ? audioImages : Datasets.load(DataSpec.parse(config.data()), Datasets.Split.TRAIN,
+                config.model().imageSize(), config.model().channels(), config.audio());
         try (Trainer trainer = ckpt == null ? Trainer.fresh(config, images) : Trainer.resume(ckpt, config, images)) {
             pw.printf("training on %s (%d images), %s, %,d parameters, steps %d..%d, batch %d -> %s%n", images.name(), images.count(),
                     config.diffusion().schedule() + " T=" + config.diffusion().timesteps(),

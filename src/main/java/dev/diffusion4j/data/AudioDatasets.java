@@ -80,15 +80,22 @@ public final class AudioDatasets {
         Djl.engine();
         try (NDManager m = NDManager.newBaseManager()) {
             MelSpectrogram mel = new MelSpectrogram(audio);
+            boolean test = split == Datasets.Split.TEST;
+            List<Clip> clips = all.stream().filter(c -> c.test() == test).toList();
+            if (clips.isEmpty()) {
+                throw new DataException(dir + ": no clips in the " + split.name().toLowerCase(Locale.ROOT) + " split");
+            }
             AudioConfig a = audio;
+            List<float[]> mels = null;
             if (!a.hasStats()) {
                 List<Clip> train = all.stream().filter(c -> !c.test()).toList();
                 if (train.isEmpty()) {
                     throw new DataException(dir + ": no training clips to measure the log-mel range on");
                 }
+                List<float[]> trainMels = logMels(train, a, mel, m);
                 double lo = Double.POSITIVE_INFINITY;
                 double hi = Double.NEGATIVE_INFINITY;
-                for (float[] img : logMels(train, a, mel, m)) {
+                for (float[] img : trainMels) {
                     for (float v : img) {
                         lo = Math.min(lo, v);
                         hi = Math.max(hi, v);
@@ -98,13 +105,13 @@ public final class AudioDatasets {
                     throw new DataException(dir + ": every clip is silent (log-mel range [" + lo + ", " + hi + "])");
                 }
                 a = a.withStats(lo, hi);
+                if (!test) {
+                    mels = trainMels; // the statistics are not part of the log-mel, so the split is already computed
+                }
             }
-            boolean test = split == Datasets.Split.TEST;
-            List<Clip> clips = all.stream().filter(c -> c.test() == test).toList();
-            if (clips.isEmpty()) {
-                throw new DataException(dir + ": no clips in the " + split.name().toLowerCase(Locale.ROOT) + " split");
+            if (mels == null) {
+                mels = logMels(clips, a, mel, m);
             }
-            List<float[]> mels = logMels(clips, a, mel, m);
             int per = a.nMels() * a.frames();
             byte[] pixels = new byte[clips.size() * per];
             for (int i = 0; i < clips.size(); i++) {
