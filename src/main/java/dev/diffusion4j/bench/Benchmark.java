@@ -93,15 +93,30 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
             }
             long before = NativeMemory.residentBytes();
             add.accept(new Figure("rss_after_warmup_mb", before / 1048576.0, "MiB", "resident memory after warm-up"));
+            memoryBreakdown(add, "_after_warmup");
             if (memorySteps > 0) {
+                // resident memory is read after every step; each tenth of the run reports its highest
+                // reading, so that a reading that happens to follow a trim does not flatter the figure
                 long start = System.nanoTime();
-                for (int i = 0; i < memorySteps; i++) {
+                int tenths = Math.min(10, memorySteps);
+                long[] highest = new long[tenths];
+                for (int i = 1; i <= memorySteps; i++) {
                     tr.step();
+                    int w = (int) ((long) (i - 1) * tenths / memorySteps);
+                    highest[w] = Math.max(highest[w], NativeMemory.residentBytes());
+                    if (i * (long) tenths % memorySteps == 0) {
+                        add.accept(new Figure("rss_max_mb_to_step_" + i, highest[w] / 1048576.0, "MiB",
+                                "highest resident memory in steps " + ((long) w * memorySteps / tenths + 1) + "-" + i));
+                    }
                 }
                 long after = NativeMemory.residentBytes();
                 add.accept(new Figure("rss_after_steps_mb", after / 1048576.0, "MiB",
                         "resident memory after " + memorySteps + " further training steps (" + fmt((System.nanoTime() - start) / 1e9) + " s)"));
-                add.accept(new Figure("rss_growth_percent", 100.0 * (after - before) / before, "%", "resident memory growth over those steps"));
+                memoryBreakdown(add, "_after_steps");
+                add.accept(new Figure("rss_growth_from_warmup_percent", 100.0 * (after - before) / before, "%",
+                        "resident memory after the steps vs after warm-up"));
+                add.accept(new Figure("rss_growth_percent", 100.0 * (highest[tenths - 1] - highest[0]) / highest[0], "%",
+                        "highest resident memory in the last tenth of the steps vs in the first tenth"));
             }
         }
         double[] last = peak(add, "_end");
@@ -111,6 +126,17 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
             add.accept(new Figure(f.key(), f.value() / peak, "", f.label()));
         }
         return out;
+    }
+
+    /** Where resident memory sits: the native allocator's counters and the Java heap. */
+    private static void memoryBreakdown(Consumer<Figure> add, String suffix) {
+        NativeMemory.AllocatorStats a = NativeMemory.allocatorStats();
+        if (a != null) {
+            add.accept(new Figure("native_in_use_mb" + suffix, a.inUse() / 1048576.0, "MiB", "native memory allocated and not freed (glibc mallinfo2)"));
+            add.accept(new Figure("native_free_mb" + suffix, a.free() / 1048576.0, "MiB", "native memory freed but kept in the heap for reuse"));
+        }
+        java.lang.management.MemoryUsage h = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        add.accept(new Figure("java_heap_committed_mb" + suffix, h.getCommitted() / 1048576.0, "MiB", "Java heap committed"));
     }
 
     /** Timed runs of each peak kernel: they take milliseconds, so many more than the model's figures. */

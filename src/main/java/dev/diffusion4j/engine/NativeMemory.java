@@ -32,6 +32,54 @@ public final class NativeMemory {
 
     interface LibC extends Library {
         int mallopt(int param, int value);
+
+        MallInfo2.ByValue mallinfo2();
+
+        int malloc_trim(long pad);
+    }
+
+    /** libc, loaded on first use (a failure surfaces as a LinkageError where it is used). */
+    private static final class Libc {
+        static final LibC C = Native.load("c", LibC.class);
+    }
+
+    /** glibc's {@code struct mallinfo2} (2.33 and later): ten {@code size_t} counters. */
+    @com.sun.jna.Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"})
+    public static class MallInfo2 extends com.sun.jna.Structure {
+        public long arena;
+        public long ordblks;
+        public long smblks;
+        public long hblks;
+        public long hblkhd;
+        public long usmblks;
+        public long fsmblks;
+        public long uordblks;
+        public long fordblks;
+        public long keepcost;
+
+        /** Returned by value. */
+        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {}
+    }
+
+    /**
+     * What glibc's allocator holds, over all its arenas: {@code inUse} bytes handed out and not yet
+     * freed (heap and mmap'ed blocks), {@code free} bytes kept in the heaps for reuse, {@code heap}
+     * bytes the heaps span. A leak shows as growing {@code inUse}; fragmentation as growing
+     * {@code free} with {@code inUse} flat.
+     */
+    public record AllocatorStats(long inUse, long free, long heap, long mmapped) {}
+
+    /** The allocator's counters ({@code mallinfo2}), or null where it is not glibc 2.33+. */
+    public static AllocatorStats allocatorStats() {
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") || !isGlibc()) {
+            return null;
+        }
+        try {
+            MallInfo2 m = Libc.C.mallinfo2();
+            return new AllocatorStats(m.uordblks + m.hblkhd, m.fordblks, m.arena, m.hblkhd);
+        } catch (LinkageError | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Applies the settings once; returns a line saying what was done. */
@@ -50,7 +98,7 @@ public final class NativeMemory {
             return status;
         }
         try {
-            LibC c = Native.load("c", LibC.class);
+            LibC c = Libc.C;
             int ok = c.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) & c.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
                     & c.mallopt(M_TOP_PAD, TOP_PAD);
             status = ok == 1 ? "allocator: glibc mallopt mmap_threshold=32MiB trim_threshold=2GiB top_pad=1GiB"
@@ -59,6 +107,27 @@ public final class NativeMemory {
             status = "allocator: left alone (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
         }
         return status;
+    }
+
+    /**
+     * Hands the heaps' free pages back to the kernel ({@code malloc_trim(0)}), where {@link #tune()}
+     * turned glibc's own trimming off. Without it the pages that a long run has touched once stay
+     * resident even when free, and resident memory creeps up as allocations land at new addresses
+     * (in-use memory stays flat). Cheap when called every few hundred steps: the next step faults its
+     * working set in again once. Does nothing unless {@link #tune()} changed the allocator.
+     *
+     * @return whether memory was released
+     */
+    public static boolean trim() {
+        String s = status;
+        if (s == null || !s.startsWith("allocator: glibc mallopt")) {
+            return false;
+        }
+        try {
+            return Libc.C.malloc_trim(0) == 1;
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
     }
 
     /** What {@link #tune()} did, or null before it ran. */

@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.NativeMemory;
 import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.io.SafeTensors;
 import dev.diffusion4j.model.UNet;
@@ -127,6 +128,12 @@ public final class Trainer implements AutoCloseable {
         return t.warmupSteps() > 0 ? t.lr() * Math.min(1.0, (double) k / t.warmupSteps()) : t.lr();
     }
 
+    /**
+     * Every this many steps the native heaps' free pages go back to the kernel
+     * ({@link NativeMemory#trim()}), so that resident memory stays flat over long runs.
+     */
+    static final int TRIM_EVERY = 200;
+
     /** One optimiser step. */
     public StepStats step() {
         long k = step + 1;
@@ -143,6 +150,7 @@ public final class Trainer implements AutoCloseable {
         }
         Engine.getInstance().setRandomSeed(seedInt(tc.seed(), k));
         double lr = lrAt(k);
+        StepStats stats;
         try (NDManager sm = root.newSubManager()) {
             NDArray x0 = data.batch(sm, idx, tc.randomFlip() ? flip : null);
             NDArray t = sm.create(ts);
@@ -185,8 +193,12 @@ public final class Trainer implements AutoCloseable {
             }
             emaRule.update(modelParams, emaParams, k, sm);
             step = k;
-            return new StepStats(k, loss, losses, ts, norm, lr);
+            stats = new StepStats(k, loss, losses, ts, norm, lr);
         }
+        if (k % TRIM_EVERY == 0) {
+            NativeMemory.trim();
+        }
+        return stats;
     }
 
     /** The dataset indices of the batch of step k: shuffled epochs, each a permutation drawn from the seed. */
