@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Evaluates the MNIST run of configs/mnist-60min.yaml (runs/mnist) at its checkpoints after 1/4, 1/2 and
-# all of the run, with sample counts reduced to fit in about 30 minutes on 2 CPU cores (the issue's
+# all of the run, with sample counts reduced to fit in about 40 minutes on 2 CPU cores (the issue's
 # 10,000 samples and the exact bound on all 10,000 test images would take about 20 hours here).
 # Usage: scripts/eval-mnist.sh [NUM_DDIM] [NUM_DDPM] [NLL_IMAGES]
 #   (D4J="java -jar FILE.jar" runs a fixed jar instead of ./diffusion4j)
