@@ -27,6 +27,7 @@ public final class NativeMemory {
     static final int TOP_PAD = 1 << 30;
 
     private static volatile String status;
+    private static volatile boolean tuned;
 
     private NativeMemory() {}
 
@@ -63,20 +64,19 @@ public final class NativeMemory {
 
     /**
      * What glibc's allocator holds, over all its arenas: {@code inUse} bytes handed out and not yet
-     * freed (heap and mmap'ed blocks), {@code free} bytes kept in the heaps for reuse, {@code heap}
-     * bytes the heaps span. A leak shows as growing {@code inUse}; fragmentation as growing
+     * freed (heap and mmap'ed blocks), {@code free} bytes kept in the heaps for reuse. A leak shows as growing {@code inUse}; fragmentation as growing
      * {@code free} with {@code inUse} flat.
      */
-    public record AllocatorStats(long inUse, long free, long heap, long mmapped) {}
+    public record AllocatorStats(long inUse, long free) {}
 
     /** The allocator's counters ({@code mallinfo2}), or null where it is not glibc 2.33+. */
     public static AllocatorStats allocatorStats() {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") || !isGlibc()) {
+        if (!isLinuxGlibc()) {
             return null;
         }
         try {
             MallInfo2 m = Libc.C.mallinfo2();
-            return new AllocatorStats(m.uordblks + m.hblkhd, m.fordblks, m.arena, m.hblkhd);
+            return new AllocatorStats(m.uordblks + m.hblkhd, m.fordblks);
         } catch (LinkageError | RuntimeException e) {
             return null;
         }
@@ -93,7 +93,7 @@ public final class NativeMemory {
             status = "allocator: left alone (diffusion4j.malloc.tune=false)";
             return status;
         }
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") || !isGlibc()) {
+        if (!isLinuxGlibc()) {
             status = "allocator: left alone (not Linux with glibc)";
             return status;
         }
@@ -101,6 +101,7 @@ public final class NativeMemory {
             LibC c = Libc.C;
             int ok = c.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) & c.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
                     & c.mallopt(M_TOP_PAD, TOP_PAD);
+            tuned = ok == 1;
             status = ok == 1 ? "allocator: glibc mallopt mmap_threshold=32MiB trim_threshold=2GiB top_pad=1GiB"
                     : "allocator: glibc refused a mallopt setting";
         } catch (LinkageError | RuntimeException e) {
@@ -112,15 +113,14 @@ public final class NativeMemory {
     /**
      * Hands the heaps' free pages back to the kernel ({@code malloc_trim(0)}), where {@link #tune()}
      * turned glibc's own trimming off. Without it the pages that a long run has touched once stay
-     * resident even when free, and resident memory creeps up (measured: +17% over 1,000 steps without
-     * it, +1% over 4,500 with it every 200 steps; docs/PERFORMANCE.md). Cheap when called every few hundred steps: the next step faults its
-     * working set in again once. Does nothing unless {@link #tune()} changed the allocator.
+     * resident even when free, and resident memory creeps up (measured: +17% over 1,000 steps
+     * without it, +1% over 4,500 with it every 200 steps; docs/PERFORMANCE.md). Cheap when called
+     * every few hundred steps: the next step faults its working set in again once. Does nothing unless {@link #tune()} changed the allocator.
      *
      * @return whether memory was released
      */
     public static boolean trim() {
-        String s = status;
-        if (s == null || !s.startsWith("allocator: glibc mallopt")) {
+        if (!tuned) {
             return false;
         }
         try {
@@ -130,9 +130,18 @@ public final class NativeMemory {
         }
     }
 
+    /** Whether {@link #tune()} changed glibc's settings (and so turned its trimming off). */
+    public static boolean tuned() {
+        return tuned;
+    }
+
     /** What {@link #tune()} did, or null before it ran. */
     public static String status() {
         return status;
+    }
+
+    private static boolean isLinuxGlibc() {
+        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") && isGlibc();
     }
 
     private static boolean isGlibc() {
