@@ -14,21 +14,49 @@ class NativeMemoryTest {
     void countersFollowATensorAndTrimReleasesItsPages() {
         Djl.engine();
         assumeTrue(NativeMemory.tuned(), NativeMemory.status());
+        // mallinfo2 counts every thread's allocations, and the JVM's own threads (the JIT compilers'
+        // arenas, GC) malloc and free megabytes at any moment: CI once saw a 24 MiB tensor add only
+        // 19.5 MB. So the tensors are large next to that noise, and a reading gets three tries.
+        long bytes = 3L * (24L << 20); // three blocks under the 32 MiB mmap threshold: served by the heap
+        assertThat(NativeMemory.allocatorStats()).isNotNull();
+        String last = "";
+        for (int attempt = 0; attempt < 3; attempt++) {
+            last = measure(bytes);
+            if (last.isEmpty()) {
+                return;
+            }
+        }
+        assertThat(last).as("three tries").isEmpty();
+    }
+
+    /** One try: the empty string when every reading is as expected, else what was off. */
+    private static String measure(long bytes) {
         try (NDManager m = Tensors.manager(1)) {
             NativeMemory.AllocatorStats before = NativeMemory.allocatorStats();
-            assertThat(before).isNotNull();
-            long bytes = 24L << 20; // under the 32 MiB mmap threshold: served by the heap
+            long held;
             try (NDManager s = m.newSubManager()) {
-                s.ones(new Shape(bytes / 4)); // ones: every page touched
-                NativeMemory.AllocatorStats held = NativeMemory.allocatorStats();
-                assertThat(held.inUse() - before.inUse()).isGreaterThan(bytes * 9 / 10);
+                for (int i = 0; i < 3; i++) {
+                    s.ones(new Shape(bytes / 3 / 4)); // ones: every page touched
+                }
+                held = NativeMemory.allocatorStats().inUse() - before.inUse();
             }
-            NativeMemory.AllocatorStats freed = NativeMemory.allocatorStats();
-            assertThat(freed.inUse() - before.inUse()).isLessThan(bytes / 2);
+            long freed = NativeMemory.allocatorStats().inUse() - before.inUse();
+            if (held < bytes * 8 / 10) {
+                return "in use grew by " + held + " bytes while " + bytes + " were held";
+            }
+            if (freed > bytes / 4) {
+                return "in use still " + freed + " bytes above the start after freeing " + bytes;
+            }
             // freed but resident (trimming is off); a trim hands the pages back
             long resident = NativeMemory.residentBytes();
-            assertThat(NativeMemory.trim()).isTrue();
-            assertThat(NativeMemory.residentBytes()).isLessThan(resident - bytes / 2);
+            if (!NativeMemory.trim()) {
+                return "malloc_trim released nothing";
+            }
+            long after = NativeMemory.residentBytes();
+            if (after > resident - bytes / 2) {
+                return "resident " + resident + " -> " + after + " bytes after a trim";
+            }
+            return "";
         }
     }
 }
