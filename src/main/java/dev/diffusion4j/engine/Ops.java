@@ -69,10 +69,25 @@ public final class Ops {
         return x.minimum(scalarLike(x, v));
     }
 
-    /** SiLU (swish with β = 1), {@code x · sigmoid(x)}, without DJL's scalar-wrapping swish. */
+    /**
+     * SiLU (swish with β = 1), {@code x · sigmoid(x)}: libtorch's one-pass kernel ({@link
+     * TorchKernels}), else a sigmoid and a product (not DJL's swish, which wraps a Java scalar).
+     */
     public static NDArray silu(NDArray x) {
+        NDArray fused = TorchKernels.silu(x);
+        if (fused != null) {
+            return fused;
+        }
         NDArray s = x.getNDArrayInternal().sigmoid();
         return overwrite() ? s.muli(x) : x.mul(s);
+    }
+
+    /**
+     * Inverted dropout at rate {@code p} (training only): {@link TorchKernels#dropout}, else DJL's.
+     */
+    public static NDArray dropout(NDArray x, double p) {
+        NDArray fused = TorchKernels.dropout(x, p);
+        return fused != null ? fused : ai.djl.nn.norm.Dropout.dropout(x, (float) p, true).singletonOrThrow();
     }
 
     /**

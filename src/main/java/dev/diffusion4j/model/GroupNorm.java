@@ -7,11 +7,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.TorchKernels;
 
 /**
  * Group normalisation (Wu and He, 2018), which DJL lacks: the channels are split into groups, each
  * group of each sample is normalised to zero mean and unit variance over its channels and pixels,
- * then every channel is scaled and shifted. Runs as libtorch's fused layer norm over (C/G, H, W).
+ * then every channel is scaled and shifted. Runs as libtorch's {@code group_norm} through {@link
+ * TorchKernels}, optionally followed by SiLU in the same call; where those kernels are off, as
+ * libtorch's layer norm over (C/G, H, W) followed by DJL's product and sum.
  */
 public final class GroupNorm extends Module {
     private final int groups;
@@ -43,6 +46,27 @@ public final class GroupNorm extends Module {
 
     /** (N, C, H, W) to the same shape. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, training, false);
+    }
+
+    /** SiLU(GroupNorm(x)), the pair that opens every residual block and the output head. */
+    public NDArray forwardSilu(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, training, true);
+    }
+
+    private NDArray forward(ParameterStore ps, NDArray x, boolean training, boolean silu) {
+        NDArray weight = value(ps, gamma, x, training);
+        NDArray bias = value(ps, beta, x, training);
+        NDArray fused = TorchKernels.groupNorm(x, groups, weight, bias, eps, silu);
+        if (fused != null) {
+            return fused;
+        }
+        NDArray y = layerNormAffine(x, weight, bias);
+        return silu ? Ops.silu(y) : y;
+    }
+
+    /** The same with DJL's operators: layer norm over each group, then scale and shift. */
+    private NDArray layerNormAffine(NDArray x, NDArray weight, NDArray bias) {
         Shape s = x.getShape();
         long n = s.get(0);
         long h = s.get(2);
@@ -52,8 +76,8 @@ public final class GroupNorm extends Module {
         NDArray one = x.getManager().ones(normalized, x.getDataType());
         NDArray zero = x.getManager().zeros(normalized, x.getDataType());
         NDArray y = LayerNorm.layerNorm(grouped, normalized, one, zero, eps).singletonOrThrow().reshape(s);
-        NDArray g = local(value(ps, gamma, x, training).reshape(1, channels, 1, 1), x);
-        NDArray b = local(value(ps, beta, x, training).reshape(1, channels, 1, 1), x);
+        NDArray g = local(weight.reshape(1, channels, 1, 1), x);
+        NDArray b = local(bias.reshape(1, channels, 1, 1), x);
         return Ops.affineInto(y, g, b);
     }
 

@@ -2,7 +2,6 @@ package dev.diffusion4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.engine.Ops;
 
@@ -18,7 +17,7 @@ public final class ResBlock extends Module {
     private final GroupNorm norm2;
     private final Conv2d conv2;
     private final Conv2d skip;
-    private final float dropout;
+    private final double dropout;
 
     public ResBlock(int in, int out, int embDim, double dropout, int groups) {
         this.norm1 = child("norm1", new GroupNorm(GroupNorm.groupsFor(in, groups), in));
@@ -27,7 +26,7 @@ public final class ResBlock extends Module {
         this.norm2 = child("norm2", new GroupNorm(GroupNorm.groupsFor(out, groups), out));
         this.conv2 = child("conv2", new Conv2d(out, out, 3, 1, true));
         this.skip = in == out ? null : child("skip", new Conv2d(in, out, 1, 1, false));
-        this.dropout = (float) dropout;
+        this.dropout = dropout;
     }
 
     /**
@@ -36,12 +35,12 @@ public final class ResBlock extends Module {
      * @return (N, C_out, H, W)
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray emb, boolean training) {
-        NDArray h = conv1.forward(ps, Ops.silu(norm1.forward(ps, x, training)), training);
+        NDArray h = conv1.forward(ps, norm1.forwardSilu(ps, x, training), training);
         NDArray e = embProj.forward(ps, Ops.silu(emb), training);
         h = Ops.addInto(h, e.reshape(e.getShape().get(0), e.getShape().get(1), 1, 1));
-        h = Ops.silu(norm2.forward(ps, h, training));
+        h = norm2.forwardSilu(ps, h, training);
         if (training && dropout > 0) {
-            h = Dropout.dropout(h, dropout, true).singletonOrThrow();
+            h = Ops.dropout(h, dropout);
         }
         h = conv2.forward(ps, h, training);
         return Ops.addInto(h, skip == null ? x : skip.forward(ps, x, training)); // h is this block's own temporary

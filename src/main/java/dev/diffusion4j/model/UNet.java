@@ -161,7 +161,7 @@ public final class UNet extends Module {
                 h = ((Upsample) level.resample()).forward(ps, h, training);
             }
         }
-        return out.forward(ps, Ops.silu(outNorm.forward(ps, h, training)), training);
+        return out.forward(ps, outNorm.forwardSilu(ps, h, training), training);
     }
 
     @Override
