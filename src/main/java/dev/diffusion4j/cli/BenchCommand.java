@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diffusion4j.bench.Benchmark;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
+import dev.diffusion4j.engine.TorchKernels;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.train.Configs;
 import dev.diffusion4j.train.TrainConfig;
@@ -83,6 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
             JniUtils.setNumThreads(threads);
         }
         pw.println(NativeMemory.status());
+        pw.println(TorchKernels.status());
         pw.flush();
         List<Benchmark.Figure> figures = new Benchmark(config, sampleBatches, warmup, repeats, memorySteps).run(f -> {
             pw.printf(Locale.ROOT, "%-34s %12.3f %-8s %s%n", f.key(), f.value(), f.unit(), f.label());
@@ -91,6 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             var map = new java.util.LinkedHashMap<String, Object>();
             map.put("allocator", NativeMemory.status());
+            map.put("kernels", TorchKernels.status());
             map.put("model", model);
             map.put("figures", Benchmark.toMap(figures));
             String text = Configs.JSON.writeValueAsString(map);

@@ -34,6 +34,7 @@ public final class DoctorCommand implements Callable<Integer> {
         out.printf("cache         %s%n", Djl.cacheDir());
         out.printf("memory        %s%n", dev.diffusion4j.engine.NativeMemory.status());
         out.printf("cpu           %s%n", dev.diffusion4j.engine.OneDnn.status());
+        out.printf("ops           %s%n", dev.diffusion4j.engine.TorchKernels.status());
         out.printf("threads       %d (cores %d)%n", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()),
                 Runtime.getRuntime().availableProcessors());
         double expected = 0;

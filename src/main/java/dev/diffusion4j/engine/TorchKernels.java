@@ -59,12 +59,23 @@ public final class TorchKernels {
     private static final ThreadLocal<ByteBuffer[]> BITS = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private static volatile boolean failed;
+    private static volatile String failure;
 
     private TorchKernels() {}
 
     /** Whether the fused kernels are in use (wanted, and their module loaded). */
     public static boolean enabled() {
         return WANTED && !failed;
+    }
+
+    /** A line saying which kernels run; loads the module to find out. */
+    public static String status() {
+        if (!WANTED) {
+            return "kernels: DJL's operators (diffusion4j.fused=false)";
+        }
+        kernels(1, 1e-5);
+        return failed ? "kernels: DJL's operators (the TorchScript module did not load: " + failure + ")"
+                : "kernels: libtorch group_norm, silu and dropout through an in-memory TorchScript module";
     }
 
     /**
@@ -184,6 +195,7 @@ public final class TorchKernels {
                     MODULES.put(key, k);
                 } catch (IOException | RuntimeException e) {
                     failed = true;
+                    failure = e.getClass().getSimpleName() + ": " + e.getMessage();
                     LOG.warn("fused GroupNorm/SiLU kernels unavailable, using DJL's operators: {}", e.getMessage());
                 }
             }
