@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * libtorch kernels that DJL 0.36 does not expose: {@code group_norm} (one pass for the statistics,
- * one for normalising, scaling and shifting) and {@code silu} (one pass instead of a sigmoid and a
- * product), forward and backward.
+ * one for normalising, scaling and shifting), {@code silu} (one pass instead of a sigmoid and a
+ * product), forward and backward, and a dropout whose random bits do not come from libtorch's serial
+ * Bernoulli sampler.
  *
  * <p>DJL reaches libtorch's operators only through its fixed JNI table, but it also loads
  * TorchScript modules, and a TorchScript module may call any operator. So this class writes a
@@ -196,7 +197,7 @@ public final class TorchKernels {
                 } catch (IOException | RuntimeException e) {
                     failed = true;
                     failure = e.getClass().getSimpleName() + ": " + e.getMessage();
-                    LOG.warn("fused GroupNorm/SiLU kernels unavailable, using DJL's operators: {}", e.getMessage());
+                    LOG.warn("libtorch kernels through TorchScript unavailable, using DJL's operators: {}", e.getMessage());
                 }
             }
             return k;
