@@ -114,7 +114,7 @@ public final class NativeMemory {
      * Hands the heaps' free pages back to the kernel ({@code malloc_trim(0)}), where {@link #tune()}
      * turned glibc's own trimming off. Without it the pages that a long run has touched once stay
      * resident even when free, and resident memory creeps up (measured: +17% over 1,000 steps
-     * without it, +1% over 4,500 with it every 200 steps; docs/PERFORMANCE.md). Cheap when called
+     * without it, flat over 5,000 with it every 200 steps; docs/PERFORMANCE.md). Cheap when called
      * every few hundred steps: the next step faults its working set in again once. Does nothing unless {@link #tune()} changed the allocator.
      *
      * @return whether memory was released

@@ -53,7 +53,7 @@ public final class TorchKernels {
     /** {@code -Ddiffusion4j.fused=false} makes {@link #enabled()} false. */
     private static final boolean WANTED = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.fused"));
 
-    /** One module per (groups, eps) or dropout rate: they are constants of the compiled methods. */
+    /** One module per (groups, eps), per dropout rate (constants of the compiled methods), and one for SiLU. */
     private static final Map<String, Kernels> MODULES = new ConcurrentHashMap<>();
 
     /** Per thread, the buffer that dropout's random bits are drawn into (grown as needed). */
@@ -74,7 +74,7 @@ public final class TorchKernels {
         if (!WANTED) {
             return "kernels: DJL's operators (diffusion4j.fused=false)";
         }
-        kernels(1, 1e-5);
+        kernels("silu", TorchKernels::siluSource);
         return failed ? "kernels: DJL's operators (the TorchScript module did not load: " + failure + ")"
                 : "kernels: libtorch group_norm, silu and dropout through an in-memory TorchScript module";
     }
@@ -99,11 +99,17 @@ public final class TorchKernels {
 
     /** {@code x · sigmoid(x)} in one pass; null when the kernels are not available. */
     public static NDArray silu(NDArray x) {
-        Kernels k = kernels(1, 1e-5);
+        Kernels k = kernels("silu", TorchKernels::siluSource);
         if (k == null || !plain(x)) {
             return null;
         }
         return k.call("silu", JniUtils.isGradMode(), x);
+    }
+
+    private static String siluSource() {
+        return header()
+                + "  def silu(self: __torch__.Kernels, x: Tensor) -> Tensor:\n"
+                + "    return torch.silu(x)\n";
     }
 
     /**
@@ -122,7 +128,7 @@ public final class TorchKernels {
      * @return the result, in {@code x}'s manager; null when the kernels are not available
      */
     public static NDArray dropout(NDArray x, double p) {
-        Kernels k = kernels(dropoutKey(p), () -> dropoutSource(p));
+        Kernels k = kernels("dropout/" + p, () -> dropoutSource(p));
         if (k == null || !plain(x)) {
             return null;
         }
@@ -155,10 +161,6 @@ public final class TorchKernels {
     /** The threshold t, as a signed 32-bit integer: an element is dropped when its draw is below t. */
     static long dropThreshold(double p) {
         return Math.round(p * 4294967296.0) - 2147483648L;
-    }
-
-    private static String dropoutKey(double p) {
-        return "dropout/" + p;
     }
 
     private static String dropoutSource(double p) {
@@ -254,8 +256,6 @@ public final class TorchKernels {
                 "    return torch.silu(torch.group_norm(x, " + args + "))",
                 "  def gn_silu_(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:",
                 "    return torch.silu_(torch.group_norm(x, " + args + "))",
-                "  def silu(self: __torch__.Kernels, x: Tensor) -> Tensor:",
-                "    return torch.silu(x)",
                 "");
     }
 
