@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.Datasets;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,13 +32,14 @@ public final class AudioStatsCommand implements Callable<Integer> {
     @Option(names = "--real", required = true, description = "Folder of real WAVs; its test split is used.")
     private Path real;
 
-    @Option(names = "--checkpoint", description = "Take the audio settings from this run (default: the built-in ones).")
-    private Path checkpoint;
+    /** Takes the audio settings from this run (default: the built-in ones). */
+    @Mixin
+    private CheckpointOption checkpoint = new CheckpointOption();
 
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
-        AudioConfig a = Checkpoints.audio(checkpoint);
+        AudioConfig a = checkpoint.audio();
         List<Wav> allGen = AudioDatasets.files(generated).stream().map(Wav::read).toList();
         List<Wav> ref = AudioDatasets.files(real, Datasets.Split.TEST).stream().map(Wav::read).toList();
         List<AudioStatistics.Figure> g = AudioStatistics.of(allGen, a);

@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.bench.Benchmark;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,8 +36,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "default-mnist or a training config file (YAML/JSON) whose model and batch size to use. Default: ${DEFAULT-VALUE}.")
     private String model;
 
-    @Option(names = "--batch", description = "Training batch size (default: the config's).")
-    private Integer batch;
+    /** The training batch size (default: the config's). */
+    @Mixin
+    private BatchOption batch = new BatchOption(null);
 
     @Option(names = "--threads", description = "Intra-op threads (default: the engine's choice).")
     private Integer threads;
@@ -59,7 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
-        if (warmup < 0 || repeats < 1 || memorySteps < 0 || (threads != null && threads < 1) || (batch != null && batch < 1)) {
+        if (warmup < 0 || repeats < 1 || memorySteps < 0 || (threads != null && threads < 1) || (batch.batch != null && batch.batch < 1)) {
             throw new UserInputException("--warmup and --memory-steps must be ≥ 0, --repeats, --threads and --batch ≥ 1");
         }
         for (int b : sampleBatches) {
@@ -74,8 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (!model.equals("default-mnist")) {
             Configs.mergeFile(tree, Path.of(model));
         }
-        if (batch != null) {
-            Configs.set(tree, "training.batchSize", batch);
+        if (batch.batch != null) {
+            Configs.set(tree, "training.batchSize", batch.batch);
         }
         Configs.set(tree, "data", "embedded"); // the benchmark makes its own random images
         TrainConfig config = Configs.toConfig(tree);

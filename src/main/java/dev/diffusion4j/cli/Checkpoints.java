@@ -1,6 +1,5 @@
 package dev.diffusion4j.cli;
 
-import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,10 +15,5 @@ final class Checkpoints {
         } catch (IOException e) {
             throw new UserInputException(e.getMessage(), e);
         }
-    }
-
-    /** The checkpoint's audio settings, or the built-in ones when {@code path} is null. */
-    static AudioConfig audio(Path path) {
-        return path == null ? AudioConfig.defaults() : open(path).config().audio();
     }
 }

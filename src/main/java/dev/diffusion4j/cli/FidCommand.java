@@ -2,6 +2,11 @@ package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
+import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
+import dev.diffusion4j.cli.SharedOptions.NumOption;
+import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
+import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
@@ -12,9 +17,8 @@ import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
 import dev.diffusion4j.io.Npy;
 import dev.diffusion4j.model.UNet;
-import dev.diffusion4j.sample.DdimSampler;
-import dev.diffusion4j.sample.DdpmSampler;
 import dev.diffusion4j.sample.Sampler;
+import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
@@ -24,6 +28,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,8 +41,9 @@ public final class FidCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--checkpoint", description = "Run or checkpoint directory to sample from.")
-    private Path checkpoint;
+    /** The run to sample from; its audio section also maps real sound to images as its training data was mapped. */
+    @Mixin
+    private CheckpointOption checkpoint = new CheckpointOption();
 
     @Option(names = "--samples", description = "An (N, C, H, W) uint8 .npy of samples made earlier, instead of --checkpoint.")
     private Path samples;
@@ -45,93 +51,108 @@ public final class FidCommand implements Callable<Integer> {
     @Option(names = "--classifier", required = true, description = "From eval train-classifier.")
     private Path classifierFile;
 
-    @Option(names = "--data", required = true, description = "Real data, e.g. mnist:DIR (its test split is the reference).")
-    private String data;
+    @Option(names = "--data", required = true, converter = DataSpecConverter.class,
+            description = "Real data, e.g. mnist:DIR (its test split is the reference).")
+    private DataSpec data;
 
-    @Option(names = "--num", defaultValue = "10000", description = "Samples and real images. Default: ${DEFAULT-VALUE}.")
-    private int num;
+    @Mixin
+    private NumOption num = new NumOption(10000);
 
-    @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm or ddim. Default: ${DEFAULT-VALUE}.")
-    private String sampler;
+    @Mixin
+    private SamplerOptions sampler = new SamplerOptions(SamplerSpec.Kind.DDIM);
 
-    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps. Default: ${DEFAULT-VALUE}.")
-    private int steps;
+    @Mixin
+    private BatchOption batch = new BatchOption(64);
 
-    @Option(names = "--batch", defaultValue = "64", description = "Sampling batch (larger batches make tensors the allocator maps afresh each time; see docs/PERFORMANCE.md). Default: ${DEFAULT-VALUE}.")
-    private int batch;
-
-    @Option(names = "--seed", defaultValue = "0")
-    private long seed;
+    @Mixin
+    private SeedOption seed = new SeedOption(0);
 
     /** Seeds the random choice of real subsets. */
     static final long SUBSET_SEED = 20200619L;
 
+    /** Real images to compare with: n random test images, n others (when there are 2n), and n random training images. */
+    private record References(ImageDataset test, ImageDataset otherTest, ImageDataset train) {}
+
     @Override
     public Integer call() throws IOException {
-        PrintWriter pw = spec.commandLine().getOut();
-        if ((checkpoint == null) == (samples == null)) {
+        if (checkpoint.given() == (samples != null)) {
             throw new UserInputException("give exactly one of --checkpoint and --samples");
         }
-        if (num < 2 || batch < 1) {
+        if (num.num < 2 || batch.batch < 1) {
             throw new UserInputException("--num must be at least 2 and --batch at least 1");
         }
         Djl.engine();
         try (NDManager m = NDManager.newBaseManager()) {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
-            DataSpec ds = DataSpec.parse(data);
-            // the checkpoint's audio section maps sound to images exactly as its training data was mapped
-            AudioConfig audio = Checkpoints.audio(checkpoint);
-            // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
-            ImageDataset allTest = Datasets.load(ds, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED);
-            ImageDataset test = allTest.head(num);
-            ImageDataset otherTest = allTest.count() >= 2 * num ? allTest.slice(num, 2 * num) : null;
-            ImageDataset train = Datasets.load(ds, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED).head(num);
+            References refs = references(c);
             long start = System.nanoTime();
-            ImageDataset generated;
-            String what;
-            if (samples != null) {
-                Npy.Uint8 a = Npy.read(samples);
-                if (a.shape()[1] != c.channels() || a.shape()[2] != c.imageSize() || a.shape()[3] != c.imageSize()) {
-                    throw new UserInputException(samples + ": shape " + Arrays.toString(a.shape()) + " does not match the classifier's "
-                            + c.channels() + "x" + c.imageSize() + "x" + c.imageSize());
-                }
-                generated = new ImageDataset(samples.toString(), a.shape()[0], a.shape()[1], a.shape()[2], a.shape()[3], a.data(), null);
-                what = samples.toString();
-            } else {
-                Checkpoint ckpt = Checkpoints.open(checkpoint);
-                GaussianDiffusion d = ckpt.config().diffusion().build();
-                Sampler s = sampler.equalsIgnoreCase("ddpm") ? new DdpmSampler(d) : new DdimSampler(d, steps, 0);
-                UNet model = ckpt.model(m, true);
-                ParameterStore ps = new ParameterStore(m, false);
-                int ch = ckpt.config().model().channels();
-                int hw = ckpt.config().model().imageSize();
-                byte[] px = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num, batch, ch, hw, seed, m, null,
-                        k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + num + " samples"));
-                Outputs.progressDone(spec.commandLine().getErr());
-                generated = new ImageDataset("samples", num, ch, hw, hw, px, null);
-                what = ckpt.dir() + ", " + (s instanceof DdpmSampler ? "DDPM-" + d.schedule().steps() : "DDIM-" + steps);
-            }
+            Generated gen = samples != null ? readSamples(c) : sample(m);
             double sampleSecs = (System.nanoTime() - start) / 1e9;
-            ClassifierTraining.Summary gen = ClassifierTraining.summarise(c, generated, 500, m);
-            ClassifierTraining.Summary real = ClassifierTraining.summarise(c, test, 500, m);
-            ClassifierTraining.Summary realTrain = ClassifierTraining.summarise(c, train, 500, m);
-            double fid = FrechetDistance.of(gen.moments(), real.moments());
-            double floor = FrechetDistance.of(realTrain.moments(), real.moments());
-            double unseenFloor = otherTest == null ? Double.NaN
-                    : FrechetDistance.of(ClassifierTraining.summarise(c, otherTest, 500, m).moments(), real.moments());
-            pw.printf(Locale.ROOT, "FID (diffusion4j %s classifier) %.3f   [%s, %d samples vs %d test images]%n", c.classes() == 10 ? "10-class" : "",
-                    fid, what, generated.count(), test.count());
-            pw.printf(Locale.ROOT, "real-vs-real floor (%d random train vs %d test images) %.3f%n", train.count(), test.count(), floor);
-            if (otherTest != null) {
-                // the classifier was trained on the training images, so their features sit apart from unseen ones:
-                // two disjoint sets of test images give the floor for images it has not seen, as samples are
-                pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (%d test images vs %d others) %.3f%n", num, num, unseenFloor);
-            }
-            pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
-            pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; test images %.4f), histogram %s%n",
-                    gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), real.classEntropyBits(), Arrays.toString(gen.histogram()));
-            pw.printf(Locale.ROOT, "sampling wall time %.1f s%n", sampleSecs);
+            report(c, gen, refs, sampleSecs, m);
         }
         return 0;
+    }
+
+    private References references(ClassifierTraining.Trained c) {
+        // the checkpoint's audio section maps sound to images exactly as its training data was mapped
+        AudioConfig audio = checkpoint.audio();
+        int n = num.num;
+        // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
+        ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED);
+        ImageDataset test = allTest.head(n);
+        ImageDataset otherTest = allTest.count() >= 2 * n ? allTest.slice(n, 2 * n) : null;
+        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED).head(n);
+        return new References(test, otherTest, train);
+    }
+
+    /** The images to score and what they are, for the report. */
+    private record Generated(ImageDataset images, String what) {}
+
+    private Generated readSamples(ClassifierTraining.Trained c) throws IOException {
+        Npy.Uint8 a = Npy.read(samples);
+        if (a.shape()[1] != c.channels() || a.shape()[2] != c.imageSize() || a.shape()[3] != c.imageSize()) {
+            throw new UserInputException(samples + ": shape " + Arrays.toString(a.shape()) + " does not match the classifier's "
+                    + c.channels() + "x" + c.imageSize() + "x" + c.imageSize());
+        }
+        return new Generated(new ImageDataset(samples.toString(), a.shape()[0], a.shape()[1], a.shape()[2], a.shape()[3], a.data(), null),
+                samples.toString());
+    }
+
+    private Generated sample(NDManager m) throws IOException {
+        Checkpoint ckpt = checkpoint.open();
+        GaussianDiffusion d = ckpt.config().diffusion().build();
+        SamplerSpec how = sampler.spec();
+        Sampler s = how.build(d);
+        UNet model = ckpt.model(m, true);
+        ParameterStore ps = new ParameterStore(m, false);
+        int ch = ckpt.config().model().channels();
+        int hw = ckpt.config().model().imageSize();
+        int n = num.num;
+        byte[] px = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, n, batch.batch, ch, hw, seed.seed, m, null,
+                k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
+        Outputs.progressDone(spec.commandLine().getErr());
+        return new Generated(new ImageDataset("samples", n, ch, hw, hw, px, null), ckpt.dir() + ", " + how.describe(d));
+    }
+
+    private void report(ClassifierTraining.Trained c, Generated generated, References refs, double sampleSecs, NDManager m) {
+        PrintWriter pw = spec.commandLine().getOut();
+        ClassifierTraining.Summary gen = ClassifierTraining.summarise(c, generated.images(), 500, m);
+        ClassifierTraining.Summary real = ClassifierTraining.summarise(c, refs.test(), 500, m);
+        ClassifierTraining.Summary realTrain = ClassifierTraining.summarise(c, refs.train(), 500, m);
+        double fid = FrechetDistance.of(gen.moments(), real.moments());
+        double floor = FrechetDistance.of(realTrain.moments(), real.moments());
+        pw.printf(Locale.ROOT, "FID (diffusion4j %s classifier) %.3f   [%s, %d samples vs %d test images]%n", c.classes() == 10 ? "10-class" : "",
+                fid, generated.what(), generated.images().count(), refs.test().count());
+        pw.printf(Locale.ROOT, "real-vs-real floor (%d random train vs %d test images) %.3f%n", refs.train().count(), refs.test().count(), floor);
+        if (refs.otherTest() != null) {
+            // the classifier was trained on the training images, so their features sit apart from unseen ones:
+            // two disjoint sets of test images give the floor for images it has not seen, as samples are
+            double unseenFloor = FrechetDistance.of(ClassifierTraining.summarise(c, refs.otherTest(), 500, m).moments(), real.moments());
+            pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (%d test images vs %d others) %.3f%n", num.num, num.num, unseenFloor);
+        }
+        pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
+        pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; test images %.4f), histogram %s%n",
+                gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), real.classEntropyBits(), Arrays.toString(gen.histogram()));
+        pw.printf(Locale.ROOT, "sampling wall time %.1f s%n", sampleSecs);
     }
 }

@@ -2,7 +2,9 @@ package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.data.AudioConfig;
-import dev.diffusion4j.data.AudioDatasets;
+import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
+import dev.diffusion4j.cli.SharedOptions.SeedOption;
+import dev.diffusion4j.data.MelImages;
 import dev.diffusion4j.data.GriffinLim;
 import dev.diffusion4j.data.MelSpectrogram;
 import dev.diffusion4j.data.Wav;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,20 +36,21 @@ public final class MelCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE.wav", description = "WAV files.")
     private List<Path> files;
 
-    @Option(names = "--checkpoint", description = "Take the audio settings and the log-mel range from this run "
-            + "(default: the built-in settings, each clip mapped from the log floor to its own maximum).")
-    private Path checkpoint;
+    /** Takes the audio settings and the log-mel range from this run (default: the built-in settings, each clip mapped from the log floor to its own maximum). */
+    @Mixin
+    private CheckpointOption checkpoint = new CheckpointOption();
 
     @Option(names = "--out", required = true, description = "Directory for NAME-mel.png and NAME-roundtrip.wav.")
     private Path out;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of Griffin-Lim's initial phases. Default: ${DEFAULT-VALUE}.")
-    private long seed;
+    /** Seeds Griffin-Lim's initial phases. */
+    @Mixin
+    private SeedOption seed = new SeedOption(0);
 
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
-        AudioConfig base = Checkpoints.audio(checkpoint);
+        AudioConfig base = checkpoint.audio();
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserInputException(out + ": not a directory");
         }
@@ -69,8 +73,8 @@ public final class MelCommand implements Callable<Integer> {
                 }
                 int per = a.nMels() * a.frames();
                 byte[] px = new byte[per];
-                AudioDatasets.toImage(logMel, a, px, 0);
-                Wav back = AudioDatasets.soundOf(px, 0, a, seed);
+                MelImages.toImage(logMel, a, px, 0);
+                Wav back = MelImages.soundOf(px, 0, a, seed.seed);
                 GriffinLim gl = new GriffinLim(a);
                 double[] clip = new double[a.clipSamples()];
                 for (int k = 0; k < Math.min(clip.length, samples.length); k++) {
@@ -83,7 +87,7 @@ public final class MelCommand implements Callable<Integer> {
                 }
                 double round = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(rebuilt)));
                 double glOnly = GriffinLim.spectralConvergence(mag,
-                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, clip.length, a.griffinLimIters(), seed))));
+                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, clip.length, a.griffinLimIters(), seed.seed))));
                 sumRound += round;
                 sumGl += glOnly;
                 String stem = files.get(i).getFileName().toString().replaceFirst("(?i)\\.wav$", "");

@@ -2,6 +2,10 @@ package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
+import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
+import dev.diffusion4j.cli.SharedOptions.NumOption;
+import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
@@ -18,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,27 +34,29 @@ public final class NllCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, description = "Run or checkpoint directory.")
-    private Path checkpoint;
+    @Mixin
+    private CheckpointOption checkpoint = new CheckpointOption();
 
-    @Option(names = "--data", required = true, description = "Data spec, e.g. mnist:DIR.")
-    private String data;
+    @Option(names = "--data", required = true, converter = DataSpecConverter.class, description = "Data spec, e.g. mnist:DIR.")
+    private DataSpec data;
 
     @Option(names = "--split", defaultValue = "test", description = "train or test. Default: ${DEFAULT-VALUE}.")
     private String split;
 
-    @Option(names = "--num", defaultValue = "10000", description = "Images (the first N). Default: ${DEFAULT-VALUE}.")
-    private int num;
+    /** Images: the first N of the split. */
+    @Mixin
+    private NumOption num = new NumOption(10000);
 
-    @Option(names = "--batch", defaultValue = "100", description = "Batch size. Default: ${DEFAULT-VALUE}.")
-    private int batch;
+    @Mixin
+    private BatchOption batch = new BatchOption(100);
 
     @Option(names = "--timesteps", defaultValue = "0",
             description = "0: every term; K: a stratified estimate of the KL terms from K timesteps per image. Default: ${DEFAULT-VALUE}.")
     private int strata;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the noise and the stratified draws.")
-    private long seed;
+    /** Seeds the noise and the stratified draws. */
+    @Mixin
+    private SeedOption seed = new SeedOption(0);
 
     @Option(names = "--no-ema", description = "Use the raw weights.")
     private boolean noEma;
@@ -60,7 +67,10 @@ public final class NllCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (num < 1 || batch < 1) {
+        if (!checkpoint.given()) {
+            throw new UserInputException("give --checkpoint RUN_DIR");
+        }
+        if (num.num < 1 || batch.batch < 1) {
             throw new UserInputException("--num and --batch must be at least 1");
         }
         if (csv != null && strata != 0) {
@@ -70,9 +80,9 @@ public final class NllCommand implements Callable<Integer> {
             Outputs.requireWritableParent(csv);
         }
         Datasets.Split sp = parseSplit(split);
-        Checkpoint ckpt = Checkpoint.open(checkpoint);
+        Checkpoint ckpt = checkpoint.open();
         GaussianDiffusion d = ckpt.config().diffusion().build();
-        ImageDataset images = Datasets.load(DataSpec.parse(data), sp, ckpt.config().model().imageSize(), ckpt.config().model().channels(),
+        ImageDataset images = Datasets.load(data, sp, ckpt.config().model().imageSize(), ckpt.config().model().channels(),
                 ckpt.config().audio());
         long start = System.nanoTime();
         Djl.engine();
@@ -80,8 +90,8 @@ public final class NllCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager()) {
             UNet model = ckpt.model(m, !noEma);
             ParameterStore ps = new ParameterStore(m, false);
-            int n = Math.min(num, images.count());
-            r = Likelihood.bpd((x, t) -> model.forward(ps, x, t, false), d, images, n, batch, strata, seed, m,
+            int n = Math.min(num.num, images.count());
+            r = Likelihood.bpd((x, t) -> model.forward(ps, x, t, false), d, images, n, batch.batch, strata, seed.seed, m,
                     k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " images"));
             Outputs.progressDone(spec.commandLine().getErr());
         }

@@ -3,15 +3,21 @@ package dev.diffusion4j.cli;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.AudioConfig;
-import dev.diffusion4j.data.AudioDatasets;
+import ai.djl.ndarray.NDArray;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
+import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
+import dev.diffusion4j.cli.SharedOptions.NumOption;
+import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
+import dev.diffusion4j.cli.SharedOptions.SeedOption;
+import dev.diffusion4j.data.MelImages;
+import dev.diffusion4j.data.Pixels;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.io.ImageFiles;
 import dev.diffusion4j.model.UNet;
 import dev.diffusion4j.model.UNetConfig;
-import dev.diffusion4j.sample.DdimSampler;
-import dev.diffusion4j.sample.DdpmSampler;
 import dev.diffusion4j.sample.Sampler;
+import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
@@ -23,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -34,32 +41,23 @@ import picocli.CommandLine.Spec;
                 + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample (for a model trained on wav: data, "
                 + "a WAV and a mel-spectrogram PNG per sample, and grid.png).")
 public final class SampleCommand implements Callable<Integer> {
-    /** The samplers. */
-    enum Kind { ddpm, ddim }
-
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, description = "A run directory (its newest checkpoint) or a checkpoint directory.")
-    private Path checkpoint;
+    @Mixin
+    private CheckpointOption checkpoint = new CheckpointOption();
 
-    @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm (the paper's Algorithm 2) or ddim. Default: ${DEFAULT-VALUE}.")
-    private Kind sampler;
+    @Mixin
+    private SamplerOptions sampler = new SamplerOptions(SamplerSpec.Kind.DDPM);
 
-    @Option(names = "--steps", description = "DDIM steps (default 50); DDPM always takes all T.")
-    private Integer steps;
+    @Mixin
+    private NumOption num = new NumOption(64);
 
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (0: deterministic). Default: ${DEFAULT-VALUE}.")
-    private double eta;
+    @Mixin
+    private BatchOption batch = new BatchOption(64);
 
-    @Option(names = "--num", defaultValue = "64", description = "Number of samples. Default: ${DEFAULT-VALUE}.")
-    private int num;
-
-    @Option(names = "--batch", defaultValue = "64", description = "Samples per batch. Default: ${DEFAULT-VALUE}.")
-    private int batch;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Noise seed. Default: ${DEFAULT-VALUE}.")
-    private long seed;
+    @Mixin
+    private SeedOption seed = new SeedOption(0);
 
     @Option(names = "--no-ema", description = "Use the raw weights instead of their moving average.")
     private boolean noEma;
@@ -70,16 +68,55 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "PNG showing x_t and the predicted x_0 at a dozen timesteps.")
     private Path trajectory;
 
+    /** What --out names. */
+    private enum Output { PNG, NPY, DIRECTORY }
+
     @Override
     public Integer call() throws IOException {
-        PrintWriter pw = spec.commandLine().getOut();
-        if (num < 1 || batch < 1) {
+        Output kind = checkOutputs();
+        if (!checkpoint.given()) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--checkpoint=DIR'");
+        }
+        Checkpoint ckpt = checkpoint.open();
+        GaussianDiffusion diffusion = ckpt.config().diffusion().build();
+        Sampler s;
+        try {
+            s = sampler.spec().build(diffusion);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Trajectory traj = trajectory == null ? null : new Trajectory(s.timesteps().length, Math.min(4, Math.min(num.num, batch.batch)));
+        long start = System.nanoTime();
+        Djl.engine();
+        long loopStart;
+        byte[] pixels;
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet model = ckpt.model(m, !noEma);
+            ParameterStore ps = new ParameterStore(m, false);
+            loopStart = System.nanoTime();
+            pixels = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num.num, batch.batch, ckpt.config().model().channels(),
+                    ckpt.config().model().imageSize(), seed.seed, m, traj, null);
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        double loopSecs = (System.nanoTime() - loopStart) / 1e9;
+        write(kind, ckpt, pixels);
+        if (traj != null) {
+            traj.write(trajectory, ckpt.config().model());
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "%d samples, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
+                + "engine start and weights %.1f s) -> %s%n", num.num, sampler.kind, s.timesteps().length, ckpt.dir(), secs, loopSecs,
+                secs - loopSecs, out);
+        return 0;
+    }
+
+    /** Checks the output paths before any work; returns what --out names. */
+    private Output checkOutputs() {
+        if (num.num < 1 || batch.batch < 1) {
             throw new ParameterException(spec.commandLine(), "--num and --batch must be at least 1");
         }
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        boolean png = name.endsWith(".png");
-        boolean npy = name.endsWith(".npy");
-        if (png || npy) {
+        Output kind = name.endsWith(".png") ? Output.PNG : name.endsWith(".npy") ? Output.NPY : Output.DIRECTORY;
+        if (kind != Output.DIRECTORY) {
             Outputs.requireWritableParent(out);
         } else if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserInputException(out + ": not a directory (name a .png or .npy file, or a directory)");
@@ -87,86 +124,80 @@ public final class SampleCommand implements Callable<Integer> {
         if (trajectory != null) {
             Outputs.requireWritableParent(trajectory);
         }
-        Checkpoint ckpt = Checkpoints.open(checkpoint);
-        GaussianDiffusion diffusion = ckpt.config().diffusion().build();
-        Sampler s = sampler == Kind.ddpm ? new DdpmSampler(diffusion)
-                : new DdimSampler(diffusion, steps == null ? Math.min(50, diffusion.schedule().steps()) : steps, eta);
-        if (sampler == Kind.ddpm && steps != null && steps != diffusion.schedule().steps()) {
-            throw new ParameterException(spec.commandLine(), "ddpm takes all T = " + diffusion.schedule().steps()
-                    + " steps; use --sampler ddim for fewer");
-        }
+        return kind;
+    }
+
+    /** A grid, an array, one PNG per sample, or (for an audio run) one WAV and one mel picture per sample. */
+    private void write(Output kind, Checkpoint ckpt, byte[] pixels) throws IOException {
         UNetConfig mc = ckpt.config().model();
         int c = mc.channels();
         int hw = mc.imageSize();
-        int[] ts = s.timesteps();
-        int shown = Math.min(12, ts.length);
-        int[] showAt = new int[shown];
-        for (int i = 0; i < shown; i++) {
-            showAt[i] = shown == 1 ? ts.length - 1 : (int) Math.round((double) i * (ts.length - 1) / (shown - 1));
-        }
-        int trajRows = Math.min(4, Math.min(num, batch));
-        List<byte[]> trajX = new ArrayList<>();
-        List<byte[]> trajX0 = new ArrayList<>();
-        SamplingLoop.Observer observer = trajectory == null ? null : (i, t, xs, x0) -> {
-            for (int k : showAt) {
-                if (k == i) {
-                    trajX.add(SamplingLoop.toBytes(xs.get("0:" + trajRows)));
-                    trajX0.add(SamplingLoop.toBytes(x0.get("0:" + trajRows)));
+        int n = num.num;
+        switch (kind) {
+            case PNG -> ImageFiles.writePng(out, ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
+            case NPY -> ImageFiles.writeNpy(out, pixels, n, c, hw, hw);
+            case DIRECTORY -> {
+                Files.createDirectories(out);
+                if (ckpt.config().usesAudio()) {
+                    AudioConfig audio = ckpt.config().audio();
+                    for (int i = 0; i < n; i++) {
+                        String stem = String.format("sample-%05d", i);
+                        ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, hw, hw), 4));
+                        MelImages.soundOf(pixels, i, audio, seed.seed + i).write(out.resolve(stem + ".wav"));
+                    }
+                    ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        ImageFiles.writePng(out.resolve(String.format("sample-%05d.png", i)), ImageFiles.image(pixels, i, c, hw, hw));
+                    }
                 }
             }
-        };
-        long start = System.nanoTime();
-        long loopStart;
-        Djl.engine();
-        byte[] pixels;
-        try (NDManager m = NDManager.newBaseManager()) {
-            UNet model = ckpt.model(m, !noEma);
-            ParameterStore ps = new ParameterStore(m, false);
-            loopStart = System.nanoTime();
-            pixels = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num, batch, c, hw, seed, m, observer, null);
         }
-        double secs = (System.nanoTime() - start) / 1e9;
-        double loopSecs = (System.nanoTime() - loopStart) / 1e9;
-        if (png) {
-            ImageFiles.writePng(out, ImageFiles.grid(pixels, num, c, hw, hw, (int) Math.ceil(Math.sqrt(num)), 2));
-        } else if (npy) {
-            ImageFiles.writeNpy(out, pixels, num, c, hw, hw);
-        } else if (ckpt.config().usesAudio()) {
-            Files.createDirectories(out);
-            AudioConfig audio = ckpt.config().audio();
-            for (int i = 0; i < num; i++) {
-                String stem = String.format("sample-%05d", i);
-                ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, hw, hw), 4));
-                AudioDatasets.soundOf(pixels, i, audio, seed + i).write(out.resolve(stem + ".wav"));
-            }
-            ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, num, c, hw, hw, (int) Math.ceil(Math.sqrt(num)), 2));
-        } else {
-            Files.createDirectories(out);
-            for (int i = 0; i < num; i++) {
-                ImageFiles.writePng(out.resolve(String.format("sample-%05d.png", i)), ImageFiles.image(pixels, i, c, hw, hw));
-            }
-        }
-        if (trajectory != null) {
-            writeTrajectory(trajectory, trajX, trajX0, trajRows, c, hw);
-        }
-        pw.printf(Locale.ROOT, "%d samples, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
-                + "engine start and weights %.1f s) -> %s%n", num, sampler, ts.length, ckpt.dir(), secs, loopSecs, secs - loopSecs, out);
-        return 0;
     }
 
-    /** Rows: for each sample, x_t then the predicted x_0; columns: the shown timesteps, noisiest first. */
-    private static void writeTrajectory(Path file, List<byte[]> xs, List<byte[]> x0s, int rows, int c, int hw) throws IOException {
-        int cols = xs.size();
-        int per = c * hw * hw;
-        byte[] tiles = new byte[2 * rows * cols * per];
-        int k = 0;
-        for (int r = 0; r < rows; r++) {
-            for (List<byte[]> src : List.of(xs, x0s)) {
-                for (int col = 0; col < cols; col++) {
-                    System.arraycopy(src.get(col), r * per, tiles, k++ * per, per);
+    /**
+     * x_t and the predicted x_0 of the first batch's first few samples at a dozen evenly spread steps;
+     * written as rows (per sample: x_t, then x_0) and columns (the steps, noisiest first).
+     */
+    private static final class Trajectory implements SamplingLoop.Observer {
+        private final int[] showAt;
+        private final int rows;
+        private final List<byte[]> xs = new ArrayList<>();
+        private final List<byte[]> x0s = new ArrayList<>();
+
+        Trajectory(int steps, int rows) {
+            int shown = Math.min(12, steps);
+            this.showAt = new int[shown];
+            for (int i = 0; i < shown; i++) {
+                showAt[i] = shown == 1 ? steps - 1 : (int) Math.round((double) i * (steps - 1) / (shown - 1));
+            }
+            this.rows = rows;
+        }
+
+        @Override
+        public void after(int i, int t, NDArray sample, NDArray predX0) {
+            for (int k : showAt) {
+                if (k == i) {
+                    xs.add(Pixels.toBytes(sample.get("0:" + rows)));
+                    x0s.add(Pixels.toBytes(predX0.get("0:" + rows)));
                 }
             }
         }
-        ImageFiles.writePng(file, ImageFiles.grid(tiles, 2 * rows * cols, c, hw, hw, cols, 2));
+
+        void write(Path file, UNetConfig mc) throws IOException {
+            int hw = mc.imageSize();
+            int per = mc.channels() * hw * hw;
+            int cols = xs.size();
+            byte[] tiles = new byte[2 * rows * cols * per];
+            int k = 0;
+            for (int r = 0; r < rows; r++) {
+                for (List<byte[]> src : List.of(xs, x0s)) {
+                    for (int col = 0; col < cols; col++) {
+                        System.arraycopy(src.get(col), r * per, tiles, k++ * per, per);
+                    }
+                }
+            }
+            ImageFiles.writePng(file, ImageFiles.grid(tiles, 2 * rows * cols, mc.channels(), hw, hw, cols, 2));
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.io.Charts;
 import dev.diffusion4j.schedule.BetaSchedule;
 import dev.diffusion4j.schedule.NoiseSchedule;
-import dev.diffusion4j.schedule.ScheduleCsv;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

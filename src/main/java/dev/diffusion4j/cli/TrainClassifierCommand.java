@@ -1,6 +1,8 @@
 package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
+import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,8 +26,8 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--data", required = true, description = "Labelled data, e.g. mnist:DIR.")
-    private String data;
+    @Option(names = "--data", required = true, converter = DataSpecConverter.class, description = "Labelled data, e.g. mnist:DIR.")
+    private DataSpec data;
 
     @Option(names = "--out", required = true, description = "The classifier file (.safetensors).")
     private Path out;
@@ -32,14 +35,14 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
     private int epochs;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
-    private int batch;
+    @Mixin
+    private BatchOption batch = new BatchOption(128);
 
     @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (cosine decay). Default: ${DEFAULT-VALUE}.")
     private double lr;
 
-    @Option(names = "--seed", defaultValue = "0")
-    private long seed;
+    @Mixin
+    private SeedOption seed = new SeedOption(0);
 
     @Option(names = "--size", defaultValue = "28", description = "Image size for images:DIR data. Default: ${DEFAULT-VALUE}.")
     private int size;
@@ -51,20 +54,19 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
         Outputs.requireWritableParent(out);
-        if (epochs < 1 || batch < 1 || !(lr > 0)) {
+        if (epochs < 1 || batch.batch < 1 || !(lr > 0)) {
             throw new UserInputException("--epochs, --batch and --lr must be positive");
         }
-        DataSpec spec0 = DataSpec.parse(data);
-        ImageDataset train = Datasets.load(spec0, Datasets.Split.TRAIN, size, channels);
-        ImageDataset test = Datasets.load(spec0, Datasets.Split.TEST, size, channels);
+        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, size, channels);
+        ImageDataset test = Datasets.load(data, Datasets.Split.TEST, size, channels);
         if (test.labels() == null) {
             throw new UserInputException(test.name() + " has no labels: a classifier needs labelled data");
         }
         Djl.engine();
         long start = System.nanoTime();
         try (NDManager m = NDManager.newBaseManager()) {
-            int total = epochs * (train.count() / batch);
-            ClassifierTraining.Trained c = ClassifierTraining.train(train, epochs, batch, lr, seed, m,
+            int total = epochs * (train.count() / batch.batch);
+            ClassifierTraining.Trained c = ClassifierTraining.train(train, epochs, batch.batch, lr, seed.seed, m,
                     k -> {
                         if (k % 100 == 0 || k == total) {
                             Outputs.progress(spec.commandLine().getErr(), "step " + k + "/" + total);
@@ -72,7 +74,7 @@ public final class TrainClassifierCommand implements Callable<Integer> {
                     });
             Outputs.progressDone(spec.commandLine().getErr());
             double acc = ClassifierTraining.accuracy(c, test, 500, m);
-            ClassifierTraining.save(c, out, acc, data);
+            ClassifierTraining.save(c, out, acc, data.spec());
             pw.printf(Locale.ROOT, "classifier: test accuracy %.2f%% on %d images (%s), %d epochs, %.1f s -> %s%n", 100 * acc,
                     test.count(), test.name(), epochs, (System.nanoTime() - start) / 1e9, out);
         }

@@ -1,10 +1,18 @@
 package dev.diffusion4j.cli;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.data.Pixels;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.sample.Sampler;
+import dev.diffusion4j.sample.SamplerSpec;
+import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
 import dev.diffusion4j.train.Configs;
 import dev.diffusion4j.train.TrainConfig;
@@ -19,8 +27,10 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code diffusion4j train}: trains ε_θ on images, with checkpoints and exact resume. */
@@ -31,9 +41,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--data", description = "embedded (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR or wav:DIR "
-            + "(log-mel spectrograms; see configs/fsdd.yaml).")
-    private String data;
+    @Option(names = "--data", converter = DataSpecConverter.class,
+            description = "embedded (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR or wav:DIR "
+                    + "(log-mel spectrograms; see configs/fsdd.yaml).")
+    private DataSpec data;
 
     @Option(names = "--config", description = "YAML or JSON file overriding the defaults (unknown keys are an error).")
     private Path configFile;
@@ -41,8 +52,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Total optimiser steps (training.steps).")
     private Integer steps;
 
-    @Option(names = "--batch-size", description = "Images per step (training.batchSize).")
-    private Integer batchSize;
+    @Mixin
+    private BatchOption batch = new BatchOption(null);
 
     @Option(names = "--lr", description = "Peak learning rate (training.lr).")
     private Double lr;
@@ -64,36 +75,47 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         Path runDir = out != null ? out : resume;
         if (runDir == null && !printConfig) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give --out RUN_DIR (or --resume RUN_DIR)");
+            throw new ParameterException(spec.commandLine(), "give --out RUN_DIR (or --resume RUN_DIR)");
         }
-        Checkpoint ckpt = null;
-        ObjectNode tree;
-        if (resume != null) {
-            if (configFile != null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--config cannot change a resumed run; its configuration comes from the checkpoint");
-            }
-            try {
-                ckpt = Checkpoint.open(resume);
-            } catch (IOException e) {
-                throw new UserInputException(e.getMessage(), e);
-            }
-            tree = Configs.JSON.valueToTree(ckpt.config());
-        } else {
-            tree = Configs.defaultsTree();
-            if (configFile != null) {
-                Configs.mergeFile(tree, configFile);
-            }
+        Checkpoint ckpt = resume == null ? null : resumedCheckpoint();
+        TrainConfig config = resolveConfig(ckpt);
+        if (printConfig) {
+            pw.println(Configs.toJson(config));
+            return 0;
+        }
+        requireRunDirectory(runDir, ckpt, config);
+        Prepared prepared = withMeasuredAudio(config);
+        try (Trainer trainer = ckpt == null ? Trainer.fresh(prepared.config(), prepared.images())
+                : Trainer.resume(ckpt, prepared.config(), prepared.images())) {
+            announce(pw, trainer, prepared.images(), runDir);
+            TrainingRun.run(trainer, runDir, progress(pw), previews(prepared.config()));
+        }
+        pw.println("done: " + runDir);
+        return 0;
+    }
+
+    /** The checkpoint a resumed run continues from. */
+    private Checkpoint resumedCheckpoint() {
+        if (configFile != null) {
+            throw new ParameterException(spec.commandLine(), "--config cannot change a resumed run; its configuration comes from the checkpoint");
+        }
+        return Checkpoints.open(resume);
+    }
+
+    /** Defaults (or the checkpoint's configuration), then --config, then the flags. */
+    private TrainConfig resolveConfig(Checkpoint ckpt) {
+        ObjectNode tree = ckpt != null ? Configs.JSON.valueToTree(ckpt.config()) : Configs.defaultsTree();
+        if (configFile != null) {
+            Configs.mergeFile(tree, configFile);
         }
         if (data != null) {
-            DataSpec.parse(data);
-            Configs.set(tree, "data", data);
+            Configs.set(tree, "data", data.spec());
         }
         if (steps != null) {
             Configs.set(tree, "training.steps", steps);
         }
-        if (batchSize != null) {
-            Configs.set(tree, "training.batchSize", batchSize);
+        if (batch.batch != null) {
+            Configs.set(tree, "training.batchSize", batch.batch);
         }
         if (lr != null) {
             Configs.set(tree, "training.lr", lr);
@@ -101,19 +123,24 @@ public final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             Configs.set(tree, "training.seed", seed);
         }
-        TrainConfig config = Configs.toConfig(tree);
-        ImageDataset audioImages = null;
-        if (config.usesAudio() && !config.audio().hasStats() && !printConfig) {
+        return Configs.toConfig(tree);
+    }
+
+    /** The configuration (with the log-mel range measured, for wav: data) and the training images. */
+    private record Prepared(TrainConfig config, ImageDataset images) {}
+
+    private Prepared withMeasuredAudio(TrainConfig config) {
+        if (config.data() instanceof DataSpec.Wav wav && !config.audio().hasStats()) {
             // the first read of a wav: folder measures its log-mel range; the images come with it
-            DataSpec.Wav wav = (DataSpec.Wav) DataSpec.parse(config.data());
             AudioDatasets.Loaded loaded = AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, config.audio());
-            config = config.withAudio(loaded.audio());
-            audioImages = loaded.images();
+            return new Prepared(config.withAudio(loaded.audio()), loaded.images());
         }
-        if (printConfig) {
-            pw.println(Configs.toJson(config));
-            return 0;
-        }
+        return new Prepared(config, Datasets.load(config.data(), Datasets.Split.TRAIN, config.model().imageSize(),
+                config.model().channels(), config.audio()));
+    }
+
+    /** Refuses a run directory that is a file, a finished resume, or a fresh run over old checkpoints. */
+    private static void requireRunDirectory(Path runDir, Checkpoint ckpt, TrainConfig config) throws IOException {
         if (ckpt != null && ckpt.state().step() >= config.training().steps()) {
             throw new UserInputException(ckpt.dir() + " is already at step " + ckpt.state().step()
                     + "; pass --steps N with N larger to train further");
@@ -124,18 +151,28 @@ public final class TrainCommand implements Callable<Integer> {
         if (ckpt == null && !Checkpoint.list(runDir).isEmpty()) {
             throw new UserInputException(runDir + " already holds checkpoints; use --resume " + runDir + " or another --out");
         }
-        ImageDataset images = audioImages != null ? audioImages : Datasets.load(DataSpec.parse(config.data()), Datasets.Split.TRAIN,
-                config.model().imageSize(), config.model().channels(), config.audio());
-        try (Trainer trainer = ckpt == null ? Trainer.fresh(config, images) : Trainer.resume(ckpt, config, images)) {
-            pw.printf("training on %s (%d images), %s, %,d parameters, steps %d..%d, batch %d -> %s%n", images.name(), images.count(),
-                    config.diffusion().schedule() + " T=" + config.diffusion().timesteps(),
-                    new dev.diffusion4j.model.UNet(config.model()).parameterCount(), trainer.currentStep() + 1,
-                    config.training().steps(), config.training().batchSize(), runDir);
-            pw.flush();
-            TrainingRun.run(trainer, runDir, progress(pw));
-        }
-        pw.println("done: " + runDir);
-        return 0;
+    }
+
+    private static void announce(PrintWriter pw, Trainer trainer, ImageDataset images, Path runDir) {
+        TrainConfig config = trainer.config();
+        pw.printf("training on %s (%d images), %s, %,d parameters, steps %d..%d, batch %d -> %s%n", images.name(), images.count(),
+                config.diffusion().schedule() + " T=" + config.diffusion().timesteps(), trainer.parameterCount(),
+                trainer.currentStep() + 1, config.training().steps(), config.training().batchSize(), runDir);
+        pw.flush();
+    }
+
+    /** The sample grids a run writes: DDIM (η = 0) with {@code output.sampleSteps} steps from the EMA weights. */
+    static TrainingRun.Preview previews(TrainConfig config) {
+        GaussianDiffusion diffusion = config.diffusion().build();
+        Sampler sampler = new SamplerSpec(SamplerSpec.Kind.DDIM, Math.min(config.output().sampleSteps(), diffusion.schedule().steps()), 0)
+                .build(diffusion);
+        int c = config.model().channels();
+        int s = config.model().imageSize();
+        return (ema, count, seed) -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, s, s), seed, m, null, null));
+            }
+        };
     }
 
     private static TrainingRun.Progress progress(PrintWriter pw) {

@@ -115,7 +115,7 @@ public final class AudioDatasets {
             int per = a.nMels() * a.frames();
             byte[] pixels = new byte[clips.size() * per];
             for (int i = 0; i < clips.size(); i++) {
-                toImage(mels.get(i), a, pixels, i * per);
+                MelImages.toImage(mels.get(i), a, pixels, i * per);
             }
             boolean labelled = clips.stream().allMatch(c -> c.label() >= 0);
             int[] labels = labelled ? clips.stream().mapToInt(Clip::label).toArray() : null;
@@ -140,47 +140,5 @@ public final class AudioDatasets {
             out.addAll(List.of(mel.logMels(m, waves)));
         }
         return out;
-    }
-
-    /** Writes ln mel power {@code [nMels·frames]} (mel-major) into 8-bit pixels, high frequencies on top. */
-    public static void toImage(float[] logMel, AudioConfig a, byte[] pixels, int offset) {
-        int f = a.frames();
-        for (int mIdx = 0; mIdx < a.nMels(); mIdx++) {
-            int row = a.nMels() - 1 - mIdx;
-            for (int t = 0; t < f; t++) {
-                pixels[offset + row * f + t] = (byte) MelSpectrogram.toLevel(logMel[mIdx * f + t], a.logLow(), a.logHigh());
-            }
-        }
-    }
-
-    /** An image in [-1, 1] ({@code [nMels·frames]}, rows as {@link #toImage} lays them out) as ln mel power {@code [nMels][frames]}. */
-    public static double[][] fromImage(float[] image, AudioConfig a) {
-        int f = a.frames();
-        double[][] out = new double[a.nMels()][f];
-        for (int mIdx = 0; mIdx < a.nMels(); mIdx++) {
-            int row = a.nMels() - 1 - mIdx;
-            for (int t = 0; t < f; t++) {
-                out[mIdx][t] = MelSpectrogram.fromUnit(image[row * f + t], a.logLow(), a.logHigh());
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Image {@code i} of 8-bit log-mel images (as {@link #load} makes and samplers return) back to
-     * sound through {@link GriffinLim#toSound}.
-     */
-    public static Wav soundOf(byte[] images, int i, AudioConfig a, long seed) {
-        int per = a.nMels() * a.frames();
-        float[] unit = new float[per];
-        for (int k = 0; k < per; k++) {
-            unit[k] = (images[i * per + k] & 0xff) / 127.5f - 1f;
-        }
-        double[] x = new GriffinLim(a).toSound(fromImage(unit, a), seed);
-        float[] f = new float[x.length];
-        for (int k = 0; k < x.length; k++) {
-            f[k] = (float) x[k];
-        }
-        return new Wav(f, a.sampleRate());
     }
 }

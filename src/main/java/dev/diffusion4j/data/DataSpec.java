@@ -1,13 +1,23 @@
 package dev.diffusion4j.data;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * Where training or evaluation images come from, as written on the command line: {@code embedded},
  * {@code mnist:DIR}, {@code fashion-mnist:DIR}, {@code cifar10:DIR}, {@code images:DIR} or {@code wav:DIR}.
+ * Parsed once where it enters (the command line, a configuration file) and passed inward as this
+ * type; it is written back as the same text ({@link #spec()}).
  */
 public sealed interface DataSpec {
+    /** The spec as written, e.g. {@code mnist:DIR}: what configurations store. */
+    @JsonValue
+    default String spec() {
+        return toString();
+    }
+
     /** The 5,000 MNIST digits shipped inside the jar (CC BY-SA 3.0, Y. LeCun and C. Cortes). */
     record Embedded() implements DataSpec {
         @Override
@@ -48,7 +58,12 @@ public sealed interface DataSpec {
         }
     }
 
-    /** Parses a spec. */
+    /**
+     * Parses a spec.
+     *
+     * @throws IllegalArgumentException naming the spec and the kinds there are
+     */
+    @JsonCreator
     static DataSpec parse(String spec) {
         String s = spec.trim();
         if (s.equalsIgnoreCase("embedded")) {

@@ -4,14 +4,13 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.io.SafeTensors;
-import dev.diffusion4j.train.AdamW;
-import dev.diffusion4j.train.Weights;
+import dev.diffusion4j.model.Weights;
+import dev.diffusion4j.optim.AdamW;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -84,17 +83,10 @@ public final class ClassifierTraining {
                             NDArray logp = net.logits(ps, net.features(ps, x, true), true).logSoftmax(1);
                             gc.backward(logp.mul(y).sum(new int[] {1}).neg().mean());
                         }
-                        Map<String, NDArray> grads = new LinkedHashMap<>();
-                        for (Map.Entry<String, Parameter> p : params.entrySet()) {
-                            NDArray g = p.getValue().getArray().getGradient();
-                            g.attach(sm);
-                            grads.put(p.getKey(), g);
-                        }
+                        Map<String, NDArray> grads = Gradients.of(params, sm);
                         double rate = lr * 0.5 * (1 + Math.cos(Math.PI * step / ((double) epochs * stepsPerEpoch)));
                         opt.update(params, grads, rate, sm);
-                        for (Parameter p : params.values()) {
-                            JniUtils.zeroGrad((PtNDArray) p.getArray());
-                        }
+                        Gradients.zero(params);
                     }
                     if (progress != null) {
                         progress.accept((int) step);

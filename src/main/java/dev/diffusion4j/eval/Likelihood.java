@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.sample.Denoiser;
+import dev.diffusion4j.model.Denoiser;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
@@ -54,73 +54,110 @@ public final class Likelihood {
         if (strata < 0 || strata > Math.max(0, steps - 1)) {
             throw new IllegalArgumentException("--timesteps must be in 0.." + (steps - 1) + ", got " + strata);
         }
-        double[] total = new double[n];
-        double[] prior = new double[n];
-        double[] decoder = new double[n];
-        double[][] quart = new double[4][n];
-        double[] perT = strata == 0 ? new double[steps + 1] : null;
+        Sums sums = new Sums(n, steps, strata == 0);
         SplittableRandom rng = new SplittableRandom(seed);
         Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
-        int done = 0;
+        // the terms to evaluate: every t, or t = 1 plus one t per stratum of 2..T, per image
+        int evaluations = strata == 0 ? steps : 1 + strata;
         for (int from = 0; from < n; from += batch) {
             int b = Math.min(batch, n - from);
-            int[] idx = new int[b];
-            for (int i = 0; i < b; i++) {
-                idx[i] = from + i;
-            }
             try (NDManager bm = m.newSubManager()) {
-                NDArray x0 = data.batch(bm, idx, null);
-                float[] p = d.priorBpd(x0).toFloatArray();
-                for (int i = 0; i < b; i++) {
-                    prior[from + i] = p[i];
-                    total[from + i] += p[i];
-                }
-                // the terms to evaluate: every t, or t = 1 plus one t per stratum of 2..T, per image
-                int evaluations = strata == 0 ? steps : 1 + strata;
+                NDArray x0 = data.batch(bm, java.util.stream.IntStream.range(from, from + b).toArray(), null);
+                sums.addPrior(from, d.priorBpd(x0).toFloatArray());
                 for (int e = 0; e < evaluations; e++) {
-                    long[] ts = new long[b];
-                    double[] weight = new double[b];
-                    for (int i = 0; i < b; i++) {
-                        if (strata == 0 || e == 0) {
-                            ts[i] = strata == 0 ? e + 1 : 1;
-                            weight[i] = 1;
-                        } else {
-                            long lo = 2 + (long) (e - 1) * (steps - 1) / strata;
-                            long hi = 1 + (long) e * (steps - 1) / strata;
-                            ts[i] = lo + rng.nextLong(hi - lo + 1);
-                            weight[i] = hi - lo + 1;
-                        }
-                    }
-                    try (NDManager sm = bm.newSubManager()) {
-                        // every operation of this evaluation in its own scope: x_0 is copied in, since results
-                        // land in the manager of their first operand
-                        NDArray x = x0.duplicate();
-                        x.attach(sm);
-                        NDArray t = sm.create(ts);
-                        NDArray noise = sm.randomNormal(x.getShape());
-                        NDArray xt = d.qSample(x, t, noise);
-                        float[] term = d.vbTermBpd(model.apply(xt, t), x, xt, t).toFloatArray();
-                        for (int i = 0; i < b; i++) {
-                            double v = weight[i] * term[i];
-                            total[from + i] += v;
-                            if (ts[i] == 1) {
-                                decoder[from + i] = term[i];
-                            } else {
-                                int q = (int) Math.min(3, (ts[i] - 1) * 4 / steps);
-                                quart[q][from + i] += v;
-                            }
-                            if (perT != null) {
-                                perT[(int) ts[i]] += term[i] / n;
-                            }
-                        }
-                    }
+                    Terms terms = Terms.draw(e, b, strata, steps, rng);
+                    sums.addTerms(from, terms, term(model, d, x0, terms.timesteps(), bm));
                 }
             }
-            done += b;
             if (progress != null) {
-                progress.accept(done);
+                progress.accept(from + b);
             }
         }
-        return new Result(total, prior, decoder, quart, perT);
+        return sums.result();
+    }
+
+    /**
+     * Which timestep each image of a batch evaluates in one round, and the weight of its term: round 0
+     * is t = 1 (L_0); with strata, round e &gt; 0 draws t uniformly in the e-th stratum of 2..T and
+     * weighs it by the stratum's size; without, round e is t = e + 1.
+     */
+    private record Terms(long[] timesteps, double[] weights) {
+        static Terms draw(int e, int b, int strata, int steps, SplittableRandom rng) {
+            long[] ts = new long[b];
+            double[] weight = new double[b];
+            for (int i = 0; i < b; i++) {
+                if (strata == 0 || e == 0) {
+                    ts[i] = strata == 0 ? e + 1 : 1;
+                    weight[i] = 1;
+                } else {
+                    long lo = 2 + (long) (e - 1) * (steps - 1) / strata;
+                    long hi = 1 + (long) e * (steps - 1) / strata;
+                    ts[i] = lo + rng.nextLong(hi - lo + 1);
+                    weight[i] = hi - lo + 1;
+                }
+            }
+            return new Terms(ts, weight);
+        }
+    }
+
+    /** One term of the bound per image, L_{t-1} (or L_0 at t = 1) in bits/dim, at a fresh draw of x_t. */
+    private static float[] term(Denoiser model, GaussianDiffusion d, NDArray x0, long[] ts, NDManager parent) {
+        try (NDManager sm = parent.newSubManager()) {
+            // every operation of this evaluation in its own scope: x_0 is copied in, since results
+            // land in the manager of their first operand
+            NDArray x = x0.duplicate();
+            x.attach(sm);
+            NDArray t = sm.create(ts);
+            NDArray noise = sm.randomNormal(x.getShape());
+            NDArray xt = d.qSample(x, t, noise);
+            return d.vbTermBpd(model.apply(xt, t), x, xt, t).toFloatArray();
+        }
+    }
+
+    /** Per-image sums of the terms, split into prior, decoder and quartiles of t. */
+    private static final class Sums {
+        private final int steps;
+        private final double[] total;
+        private final double[] prior;
+        private final double[] decoder;
+        private final double[][] quart;
+        private final double[] perT;
+
+        Sums(int n, int steps, boolean everyTerm) {
+            this.steps = steps;
+            this.total = new double[n];
+            this.prior = new double[n];
+            this.decoder = new double[n];
+            this.quart = new double[4][n];
+            this.perT = everyTerm ? new double[steps + 1] : null;
+        }
+
+        void addPrior(int from, float[] p) {
+            for (int i = 0; i < p.length; i++) {
+                prior[from + i] = p[i];
+                total[from + i] += p[i];
+            }
+        }
+
+        void addTerms(int from, Terms terms, float[] term) {
+            long[] ts = terms.timesteps();
+            for (int i = 0; i < term.length; i++) {
+                double v = terms.weights()[i] * term[i];
+                total[from + i] += v;
+                if (ts[i] == 1) {
+                    decoder[from + i] = term[i];
+                } else {
+                    int q = (int) Math.min(3, (ts[i] - 1) * 4 / steps);
+                    quart[q][from + i] += v;
+                }
+                if (perT != null) {
+                    perT[(int) ts[i]] += term[i] / total.length;
+                }
+            }
+        }
+
+        Result result() {
+            return new Result(total, prior, decoder, quart, perT);
+        }
     }
 }

@@ -105,97 +105,31 @@ public final class SafeTensors {
     }
 
     /**
-     * Reads and validates a file.
+     * Reads and validates a file: the header, then every entry, then that the entries tile the data
+     * section, and only then the tensors.
      *
      * @throws IOException naming the file and what is wrong with it
      */
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 8) {
-                throw bad(file, "only " + size + " bytes, too short for a safetensors header");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0, file);
-            long n = lenBuf.flip().getLong();
-            if (n <= 0 || n > size - 8 || n > MAX_HEADER) {
-                throw bad(file, "header length " + n + " does not fit in a file of " + size + " bytes");
-            }
-            ByteBuffer headBuf = ByteBuffer.allocate((int) n);
-            readFully(ch, headBuf, 8, file);
-            JsonNode header;
-            try {
-                header = JSON.readTree(new String(headBuf.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw bad(file, "the header is not valid JSON");
-            }
-            if (header == null || !header.isObject()) {
-                throw bad(file, "the header is not a JSON object");
-            }
+            long n = headerLength(ch, size, file);
+            JsonNode header = header(ch, n, file);
             long dataSize = size - 8 - n;
             Map<String, String> metadata = new LinkedHashMap<>();
-            record Entry(String name, long[] shape, long begin, long end) {}
             List<Entry> entries = new ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
-                JsonNode v = f.getValue();
                 if (f.getKey().equals("__metadata__")) {
-                    if (!v.isObject()) {
-                        throw bad(file, "__metadata__ is not an object");
-                    }
-                    v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-                    continue;
+                    metadata(f.getValue(), metadata, file);
+                } else {
+                    entries.add(entry(f.getKey(), f.getValue(), dataSize, file));
                 }
-                String name = f.getKey();
-                if (!v.isObject() || !v.path("dtype").isTextual() || !v.path("shape").isArray() || !v.path("data_offsets").isArray()
-                        || v.path("data_offsets").size() != 2) {
-                    throw bad(file, "tensor '" + name + "' lacks dtype, shape or data_offsets");
-                }
-                if (!v.get("dtype").asText().equals("F32")) {
-                    throw bad(file, "tensor '" + name + "' has dtype " + v.get("dtype").asText() + "; only F32 is supported");
-                }
-                long[] shape = new long[v.get("shape").size()];
-                long count = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    JsonNode d = v.get("shape").get(i);
-                    if (!d.canConvertToLong() || d.asLong() < 0) {
-                        throw bad(file, "tensor '" + name + "' has a bad shape " + v.get("shape"));
-                    }
-                    shape[i] = d.asLong();
-                    count = Math.multiplyExact(count, shape[i]);
-                }
-                long begin = v.get("data_offsets").get(0).asLong(-1);
-                long end = v.get("data_offsets").get(1).asLong(-1);
-                if (begin < 0 || end < begin || end > dataSize) {
-                    throw bad(file, "tensor '" + name + "' has offsets [" + begin + ", " + end + "] outside the "
-                            + dataSize + "-byte data section");
-                }
-                if (end - begin != 4 * count) {
-                    throw bad(file, "tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + 4 * count
-                            + " bytes but its offsets give " + (end - begin));
-                }
-                entries.add(new Entry(name, shape, begin, end));
             }
-            List<Entry> sorted = new ArrayList<>(entries);
-            sorted.sort((a, b) -> Long.compare(a.begin(), b.begin()));
-            long expect = 0;
-            for (Entry e : sorted) {
-                if (e.begin() != expect) {
-                    throw bad(file, "tensor data is not contiguous at byte " + expect + " (tensor '" + e.name() + "')");
-                }
-                expect = e.end();
-            }
-            if (expect != dataSize) {
-                throw bad(file, "the tensors cover " + expect + " of the " + dataSize + " data bytes");
-            }
+            requireContiguous(entries, dataSize, file);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry e : entries) {
-                ByteBuffer b = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, b, 8 + n + e.begin(), file);
-                b.flip();
-                float[] data = new float[b.remaining() / 4];
-                b.asFloatBuffer().get(data);
-                tensors.put(e.name(), new Tensor(e.shape(), data));
+                tensors.put(e.name(), readTensor(ch, 8 + n, e, file));
             }
             return new Contents(tensors, metadata);
         } catch (NoSuchFileException e) {
@@ -203,6 +137,100 @@ public final class SafeTensors {
         } catch (ArithmeticException e) {
             throw bad(file, "a tensor shape overflows");
         }
+    }
+
+    /** One header entry: a tensor's name, shape and byte range in the data section. */
+    private record Entry(String name, long[] shape, long begin, long end) {}
+
+    private static long headerLength(FileChannel ch, long size, Path file) throws IOException {
+        if (size < 8) {
+            throw bad(file, "only " + size + " bytes, too short for a safetensors header");
+        }
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, 0, file);
+        long n = lenBuf.flip().getLong();
+        if (n <= 0 || n > size - 8 || n > MAX_HEADER) {
+            throw bad(file, "header length " + n + " does not fit in a file of " + size + " bytes");
+        }
+        return n;
+    }
+
+    private static JsonNode header(FileChannel ch, long n, Path file) throws IOException {
+        ByteBuffer headBuf = ByteBuffer.allocate((int) n);
+        readFully(ch, headBuf, 8, file);
+        JsonNode header;
+        try {
+            header = JSON.readTree(new String(headBuf.array(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw bad(file, "the header is not valid JSON");
+        }
+        if (header == null || !header.isObject()) {
+            throw bad(file, "the header is not a JSON object");
+        }
+        return header;
+    }
+
+    private static void metadata(JsonNode v, Map<String, String> out, Path file) throws IOException {
+        if (!v.isObject()) {
+            throw bad(file, "__metadata__ is not an object");
+        }
+        v.fields().forEachRemaining(m -> out.put(m.getKey(), m.getValue().asText()));
+    }
+
+    /** Validates one tensor's entry: F32, a non-negative shape, offsets inside the data section that hold exactly its bytes. */
+    private static Entry entry(String name, JsonNode v, long dataSize, Path file) throws IOException {
+        if (!v.isObject() || !v.path("dtype").isTextual() || !v.path("shape").isArray() || !v.path("data_offsets").isArray()
+                || v.path("data_offsets").size() != 2) {
+            throw bad(file, "tensor '" + name + "' lacks dtype, shape or data_offsets");
+        }
+        if (!v.get("dtype").asText().equals("F32")) {
+            throw bad(file, "tensor '" + name + "' has dtype " + v.get("dtype").asText() + "; only F32 is supported");
+        }
+        long[] shape = new long[v.get("shape").size()];
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = v.get("shape").get(i);
+            if (!d.canConvertToLong() || d.asLong() < 0) {
+                throw bad(file, "tensor '" + name + "' has a bad shape " + v.get("shape"));
+            }
+            shape[i] = d.asLong();
+            count = Math.multiplyExact(count, shape[i]);
+        }
+        long begin = v.get("data_offsets").get(0).asLong(-1);
+        long end = v.get("data_offsets").get(1).asLong(-1);
+        if (begin < 0 || end < begin || end > dataSize) {
+            throw bad(file, "tensor '" + name + "' has offsets [" + begin + ", " + end + "] outside the " + dataSize + "-byte data section");
+        }
+        if (end - begin != 4 * count) {
+            throw bad(file, "tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + 4 * count
+                    + " bytes but its offsets give " + (end - begin));
+        }
+        return new Entry(name, shape, begin, end);
+    }
+
+    /** The byte ranges, sorted, must follow each other without gaps and cover the data section. */
+    private static void requireContiguous(List<Entry> entries, long dataSize, Path file) throws IOException {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort((a, b) -> Long.compare(a.begin(), b.begin()));
+        long expect = 0;
+        for (Entry e : sorted) {
+            if (e.begin() != expect) {
+                throw bad(file, "tensor data is not contiguous at byte " + expect + " (tensor '" + e.name() + "')");
+            }
+            expect = e.end();
+        }
+        if (expect != dataSize) {
+            throw bad(file, "the tensors cover " + expect + " of the " + dataSize + " data bytes");
+        }
+    }
+
+    private static Tensor readTensor(FileChannel ch, long dataStart, Entry e, Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, b, dataStart + e.begin(), file);
+        b.flip();
+        float[] data = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(data);
+        return new Tensor(e.shape(), data);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {

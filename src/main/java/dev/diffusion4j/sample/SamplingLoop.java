@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.data.Pixels;
+import dev.diffusion4j.model.Denoiser;
 import java.util.function.IntConsumer;
 
 /**
@@ -77,7 +78,7 @@ public final class SamplingLoop {
             int b = Math.min(batch, num - from);
             try (NDManager bm = m.newSubManager()) {
                 NDArray x = sample(model, sampler, new Shape(b, channels, size, size), seed + from, bm, from == 0 ? firstBatch : null, null);
-                byte[] part = toBytes(x);
+                byte[] part = Pixels.toBytes(x);
                 System.arraycopy(part, 0, pixels, from * per, part.length);
             }
             if (progress != null) {
@@ -85,15 +86,5 @@ public final class SamplingLoop {
             }
         }
         return pixels;
-    }
-
-    /** Samples in [-1, 1] to bytes 0..255 (round to nearest), NCHW order. */
-    public static byte[] toBytes(NDArray x) {
-        float[] f = Ops.mul(Ops.add(x.clip(-1, 1), 1), 127.5).round().clip(0, 255).toFloatArray();
-        byte[] b = new byte[f.length];
-        for (int i = 0; i < f.length; i++) {
-            b[i] = (byte) (int) f[i];
-        }
-        return b;
     }
 }

@@ -139,7 +139,7 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
     public dev.diffusion4j.model.UNet model(ai.djl.ndarray.NDManager m, boolean ema) throws IOException {
         String which = ema ? "ema" : "model";
         dev.diffusion4j.model.UNet net = new dev.diffusion4j.model.UNet(config.model());
-        Weights.initialize(net, m, tensors(which), dir.resolve(which + ".safetensors").toString());
+        dev.diffusion4j.model.Weights.initialize(net, m, tensors(which), dir.resolve(which + ".safetensors").toString());
         return net;
     }
 

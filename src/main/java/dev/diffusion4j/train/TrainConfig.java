@@ -1,6 +1,7 @@
 package dev.diffusion4j.train;
 
 import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.LossType;
 import dev.diffusion4j.diffusion.PredictionType;
@@ -13,14 +14,14 @@ import dev.diffusion4j.schedule.NoiseSchedule;
  * Everything a training run is made of. Defaults come from {@link #defaults()}; a YAML or JSON file
  * and then command-line flags override them ({@link Configs}).
  *
- * @param data the data spec ({@code embedded}, {@code mnist:DIR}, …)
+ * @param data where the training images come from
  * @param model the network
  * @param diffusion the process
  * @param training the optimisation
  * @param output logging, samples and checkpoints
  * @param audio how {@code wav:} data becomes log-mel images and back (unused for images)
  */
-public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio) {
+public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio) {
 
     public TrainConfig {
         if (audio == null) {
@@ -29,7 +30,7 @@ public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Tr
     }
 
     /** A configuration for image data, with the default audio section. */
-    public TrainConfig(String data, UNetConfig model, Diffusion diffusion, Training training, Output output) {
+    public TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output) {
         this(data, model, diffusion, training, output, AudioConfig.defaults());
     }
 
@@ -40,7 +41,7 @@ public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Tr
 
     /** Whether the data is sound ({@code wav:DIR}). */
     public boolean usesAudio() {
-        return data.trim().toLowerCase(java.util.Locale.ROOT).startsWith("wav:");
+        return data instanceof DataSpec.Wav;
     }
 
     /**
@@ -85,7 +86,7 @@ public record TrainConfig(String data, UNetConfig model, Diffusion diffusion, Tr
     /** The defaults: the MNIST UNet, the paper's diffusion, AdamW at 2e-4, EMA 0.999. */
     public static TrainConfig defaults() {
         return new TrainConfig(
-                "embedded",
+                new DataSpec.Embedded(),
                 UNetConfig.mnist(),
                 new Diffusion("linear", 1000, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE),
                 new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false),

@@ -4,21 +4,20 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
-import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.io.SafeTensors;
+import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.model.UNet;
-import dev.diffusion4j.sample.DdimSampler;
-import dev.diffusion4j.sample.SamplingLoop;
+import dev.diffusion4j.model.Weights;
+import dev.diffusion4j.optim.AdamW;
+import dev.diffusion4j.optim.Ema;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -134,9 +133,37 @@ public final class Trainer implements AutoCloseable {
      */
     static final int TRIM_EVERY = 200;
 
-    /** One optimiser step. */
+    /** One optimiser step, as a list of stages. */
     public StepStats step() {
         long k = step + 1;
+        Draws draws = draws(k);
+        StepStats stats;
+        try (NDManager sm = root.newSubManager()) {
+            NDArray perItem = lossAndBackward(sm, draws);
+            Map<String, NDArray> grads = Gradients.of(modelParams, sm);
+            double norm = Gradients.globalNorm(grads.values());
+            float[] losses = perItem.toFloatArray();
+            double loss = mean(losses);
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                throw new DivergedException(k, loss, norm);
+            }
+            clip(grads, norm, sm);
+            optimizer.update(modelParams, grads, lrAt(k), sm);
+            Gradients.zero(modelParams);
+            emaRule.update(modelParams, emaParams, k, sm);
+            step = k;
+            stats = new StepStats(k, loss, losses, draws.timesteps(), norm, lrAt(k));
+        }
+        if (k % TRIM_EVERY == 0) {
+            NativeMemory.trim();
+        }
+        return stats;
+    }
+
+    /** What step k draws at random: the batch, its timesteps and flips; the engine seeded for noise and dropout. */
+    private record Draws(int[] indices, long[] timesteps, boolean[] flips) {}
+
+    private Draws draws(long k) {
         TrainConfig.Training tc = config.training();
         int b = tc.batchSize();
         int n = diffusion.schedule().steps();
@@ -149,56 +176,37 @@ public final class Trainer implements AutoCloseable {
             flip[i] = tc.randomFlip() && rng.nextBoolean();
         }
         Engine.getInstance().setRandomSeed(seedInt(tc.seed(), k));
-        double lr = lrAt(k);
-        StepStats stats;
-        try (NDManager sm = root.newSubManager()) {
-            NDArray x0 = data.batch(sm, idx, tc.randomFlip() ? flip : null);
-            NDArray t = sm.create(ts);
-            NDArray noise = sm.randomNormal(x0.getShape());
-            NDArray xt = diffusion.qSample(x0, t, noise);
-            NDArray perItem;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray out = model.forward(ps, xt, t, true);
-                perItem = diffusion.trainingLoss(out, x0, xt, t, noise);
-                gc.backward(perItem.mean());
-            }
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            NDArray sumSq = null;
-            for (Map.Entry<String, Parameter> e : modelParams.entrySet()) {
-                NDArray g = e.getValue().getArray().getGradient();
-                g.attach(sm);
-                grads.put(e.getKey(), g);
-                NDArray s = g.square().sum();
-                sumSq = sumSq == null ? s : sumSq.add(s);
-            }
-            double norm = Math.sqrt(sumSq.getFloat());
-            float[] losses = perItem.toFloatArray();
-            double loss = 0;
-            for (float l : losses) {
-                loss += l;
-            }
-            loss /= losses.length;
-            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                throw new DivergedException(k, loss, norm);
-            }
-            if (tc.gradClip() > 0 && norm > tc.gradClip()) {
-                NDArray scale = Ops.scalar(sm, tc.gradClip() / (norm + 1e-6));
-                for (NDArray g : grads.values()) {
-                    g.muli(scale);
-                }
-            }
-            optimizer.update(modelParams, grads, lr, sm);
-            for (Parameter p : modelParams.values()) {
-                JniUtils.zeroGrad((PtNDArray) p.getArray());
-            }
-            emaRule.update(modelParams, emaParams, k, sm);
-            step = k;
-            stats = new StepStats(k, loss, losses, ts, norm, lr);
+        return new Draws(idx, ts, tc.randomFlip() ? flip : null);
+    }
+
+    /** Noises the batch with (4), predicts, and backpropagates the mean loss; returns the loss per item. */
+    private NDArray lossAndBackward(NDManager sm, Draws draws) {
+        NDArray x0 = data.batch(sm, draws.indices(), draws.flips());
+        NDArray t = sm.create(draws.timesteps());
+        NDArray noise = sm.randomNormal(x0.getShape());
+        NDArray xt = diffusion.qSample(x0, t, noise);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray out = model.forward(ps, xt, t, true);
+            NDArray perItem = diffusion.trainingLoss(out, x0, xt, t, noise);
+            gc.backward(perItem.mean());
+            return perItem;
         }
-        if (k % TRIM_EVERY == 0) {
-            NativeMemory.trim();
+    }
+
+    private static double mean(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += x;
         }
-        return stats;
+        return sum / v.length;
+    }
+
+    /** Scales the gradients down to the global norm {@code training.gradClip} when they exceed it. */
+    private void clip(Map<String, NDArray> grads, double norm, NDManager sm) {
+        double limit = config.training().gradClip();
+        if (limit > 0 && norm > limit) {
+            Gradients.scale(grads.values(), limit / (norm + 1e-6), sm);
+        }
     }
 
     /** The dataset indices of the batch of step k: shuffled epochs, each a permutation drawn from the seed. */
@@ -243,19 +251,14 @@ public final class Trainer implements AutoCloseable {
         return Map.of("model", Weights.of(model), "ema", Weights.of(ema), "optimizer", optimizer.state());
     }
 
-    /**
-     * Samples from the EMA weights with DDIM ({@code output.sampleSteps} steps, η = 0) from a fixed
-     * seed, as 8-bit NCHW pixels.
-     */
-    public byte[] sampleEma(int count, long seed) {
-        DdimSampler sampler = new DdimSampler(diffusion, Math.min(config.output().sampleSteps(), diffusion.schedule().steps()), 0);
-        int c = config.model().channels();
-        int s = config.model().imageSize();
-        try (NDManager m = root.newSubManager()) {
-            NDArray x = SamplingLoop.sample((xt, t) -> ema.forward(emaPs, xt, t, false), sampler,
-                    new ai.djl.ndarray.types.Shape(count, c, s, s), seed, m, null, null);
-            return SamplingLoop.toBytes(x);
-        }
+    /** The EMA weights as the network a sampler calls (no gradient, no dropout). */
+    public Denoiser emaDenoiser() {
+        return (xt, t) -> ema.forward(emaPs, xt, t, false);
+    }
+
+    /** The number of trainable scalars. */
+    public long parameterCount() {
+        return model.parameterCount();
     }
 
     static long mix(long seed, long k) {

@@ -3,6 +3,7 @@ package dev.diffusion4j.train;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Charts;
 import dev.diffusion4j.io.ImageFiles;
+import dev.diffusion4j.model.Denoiser;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,78 +36,126 @@ public final class TrainingRun {
         void finished();
     }
 
-    /** Runs the trainer up to {@code training.steps}. */
-    public static void run(Trainer tr, Path runDir, Progress progress) throws IOException {
+    /**
+     * Draws the sample grid of a step: {@code count} images from the EMA weights, as 8-bit NCHW
+     * pixels, from a fixed seed. The caller supplies it (sampling is downstream of training).
+     */
+    @FunctionalInterface
+    public interface Preview {
+        byte[] pixels(Denoiser ema, int count, long seed);
+    }
+
+    /** Runs the trainer up to {@code training.steps}, drawing sample grids with {@code preview}. */
+    public static void run(Trainer tr, Path runDir, Progress progress, Preview preview) throws IOException {
         TrainConfig c = tr.config();
         Files.createDirectories(runDir);
         AtomicFiles.write(runDir.resolve("config.json"), out -> out.write(Configs.toJson(c).getBytes(StandardCharsets.UTF_8)));
         Path metrics = runDir.resolve("metrics.csv");
         prepareMetrics(metrics, tr.currentStep());
         long to = c.training().steps();
-        int quartiles = 4;
-        int n = tr.diffusion().schedule().steps();
-        double windowLoss = 0;
-        double[] qSum = new double[quartiles];
-        int[] qCount = new int[quartiles];
-        double windowNorm = 0;
-        int windowSteps = 0;
-        long windowImages = 0;
-        long windowStart = System.nanoTime();
+        Window window = new Window(tr.diffusion().schedule().steps());
         progress.started(tr.currentStep(), to);
         try (BufferedWriter w = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             while (tr.currentStep() < to) {
                 StepStats s = tr.step();
-                windowLoss += s.loss();
-                windowNorm += s.gradNorm();
-                windowSteps++;
-                windowImages += s.lossPerItem().length;
-                for (int i = 0; i < s.timesteps().length; i++) {
-                    int q = (int) Math.min(quartiles - 1, (s.timesteps()[i] - 1) * quartiles / n);
-                    qSum[q] += s.lossPerItem()[i];
-                    qCount[q]++;
-                }
+                window.add(s);
                 long k = s.step();
                 boolean last = k == to;
                 if (k % c.output().logEvery() == 0 || last) {
-                    double secs = (System.nanoTime() - windowStart) / 1e9;
-                    double ips = windowImages / secs;
-                    StringBuilder row = new StringBuilder().append(k).append(',').append(fmt(windowLoss / windowSteps));
-                    for (int q = 0; q < quartiles; q++) {
-                        row.append(',').append(qCount[q] == 0 ? "" : fmt(qSum[q] / qCount[q]));
-                    }
-                    row.append(',').append(fmt(windowNorm / windowSteps)).append(',').append(fmt(s.lr())).append(',')
-                            .append(String.format(Locale.ROOT, "%.2f", ips));
-                    w.write(row.append('\n').toString());
+                    double ips = window.imagesPerSecond();
+                    w.write(window.row(s, ips));
                     w.flush();
-                    progress.logged(k, to, windowLoss / windowSteps, ips);
-                    windowLoss = 0;
-                    windowNorm = 0;
-                    windowSteps = 0;
-                    windowImages = 0;
-                    java.util.Arrays.fill(qSum, 0);
-                    java.util.Arrays.fill(qCount, 0);
-                    windowStart = System.nanoTime();
+                    progress.logged(k, to, window.meanLoss(), ips);
+                    window.reset();
                 }
                 if ((c.output().sampleEvery() > 0 && k % c.output().sampleEvery() == 0) || last) {
-                    Path png = runDir.resolve("samples").resolve(Checkpoint.dirName(k) + ".png");
-                    Files.createDirectories(png.getParent());
-                    int count = c.output().samples();
-                    byte[] px = tr.sampleEma(count, c.training().seed() + 1234567);
-                    int cols = (int) Math.ceil(Math.sqrt(count));
-                    ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().imageSize(),
-                            c.model().imageSize(), cols, 2));
-                    progress.message("samples at step " + k + ": " + png);
-                    windowStart = System.nanoTime();
+                    progress.message("samples at step " + k + ": " + writeSamples(tr, runDir, preview));
+                    window.restartClock();
                 }
                 if (k % c.output().checkpointEvery() == 0 || last) {
                     Path ckpt = tr.checkpoint(runDir);
                     writeLossCurve(metrics, runDir.resolve("loss.png"));
                     progress.message("checkpoint at step " + k + ": " + ckpt);
-                    windowStart = System.nanoTime();
+                    window.restartClock();
                 }
             }
         } finally {
             progress.finished();
+        }
+    }
+
+    /** Writes {@code samples/step-N.png} from the EMA weights at the current step. */
+    private static Path writeSamples(Trainer tr, Path runDir, Preview preview) throws IOException {
+        TrainConfig c = tr.config();
+        Path png = runDir.resolve("samples").resolve(Checkpoint.dirName(tr.currentStep()) + ".png");
+        Files.createDirectories(png.getParent());
+        int count = c.output().samples();
+        byte[] px = preview.pixels(tr.emaDenoiser(), count, c.training().seed() + 1234567);
+        int cols = (int) Math.ceil(Math.sqrt(count));
+        ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().imageSize(), c.model().imageSize(), cols, 2));
+        return png;
+    }
+
+    /** The steps since the last metrics row: mean loss, loss per quartile of t, gradient norm, throughput. */
+    private static final class Window {
+        private static final int QUARTILES = 4;
+        private final int timesteps;
+        private final double[] qSum = new double[QUARTILES];
+        private final int[] qCount = new int[QUARTILES];
+        private double loss;
+        private double norm;
+        private int steps;
+        private long images;
+        private long start = System.nanoTime();
+
+        Window(int timesteps) {
+            this.timesteps = timesteps;
+        }
+
+        void add(StepStats s) {
+            loss += s.loss();
+            norm += s.gradNorm();
+            steps++;
+            images += s.lossPerItem().length;
+            for (int i = 0; i < s.timesteps().length; i++) {
+                int q = (int) Math.min(QUARTILES - 1, (s.timesteps()[i] - 1) * QUARTILES / timesteps);
+                qSum[q] += s.lossPerItem()[i];
+                qCount[q]++;
+            }
+        }
+
+        double meanLoss() {
+            return loss / steps;
+        }
+
+        double imagesPerSecond() {
+            return images / ((System.nanoTime() - start) / 1e9);
+        }
+
+        /** The metrics.csv row ending at step {@code last}. */
+        String row(StepStats last, double imagesPerSecond) {
+            StringBuilder row = new StringBuilder().append(last.step()).append(',').append(fmt(meanLoss()));
+            for (int q = 0; q < QUARTILES; q++) {
+                row.append(',').append(qCount[q] == 0 ? "" : fmt(qSum[q] / qCount[q]));
+            }
+            row.append(',').append(fmt(norm / steps)).append(',').append(fmt(last.lr())).append(',')
+                    .append(String.format(Locale.ROOT, "%.2f", imagesPerSecond));
+            return row.append('\n').toString();
+        }
+
+        void reset() {
+            loss = 0;
+            norm = 0;
+            steps = 0;
+            images = 0;
+            java.util.Arrays.fill(qSum, 0);
+            java.util.Arrays.fill(qCount, 0);
+            restartClock();
+        }
+
+        /** Time spent writing samples or checkpoints does not count against throughput. */
+        void restartClock() {
+            start = System.nanoTime();
         }
     }
 

@@ -281,7 +281,7 @@ class AudioTest {
         // a 500 Hz tone is brightest in a lower mel band than a 1500 Hz tone; row 0 is the top band
         assertThat(brightestRow(train.images(), 0)).isGreaterThan(brightestRow(train.images(), 2));
         // back to sound: as long as a clip, at the configured rate
-        Wav back = AudioDatasets.soundOf(train.images().pixels(), 0, train.audio(), 1);
+        Wav back = MelImages.soundOf(train.images().pixels(), 0, train.audio(), 1);
         assertThat(back.samples()).hasSize(SMALL.clipSamples());
         assertThat(back.sampleRate()).isEqualTo(8000);
 

@@ -13,6 +13,7 @@ import dev.diffusion4j.diffusion.LossType;
 import dev.diffusion4j.diffusion.PredictionType;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.BetaSchedule;
 import dev.diffusion4j.schedule.NoiseSchedule;
 import dev.diffusion4j.testing.Tensors;

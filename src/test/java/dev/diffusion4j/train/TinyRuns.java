@@ -31,7 +31,7 @@ public final class TinyRuns {
 
     /** A tiny configuration: 8x8x1, base 8, two levels, attention at 4x4, T = 100. */
     public static TrainConfig config(int steps, double lr, double dropout) {
-        return new TrainConfig("embedded",
+        return new TrainConfig(new dev.diffusion4j.data.DataSpec.Embedded(),
                 new UNetConfig(8, 1, 8, List.of(1, 2), 1, List.of(4), 1, dropout, 4),
                 new TrainConfig.Diffusion("linear", 100, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE),
                 new TrainConfig.Training(steps, 8, lr, 2, 0.01, 0.9, 0.999, 1e-8, 1.0, 0.9, true, 7, true),

@@ -79,7 +79,7 @@ class TrainerTest {
                 new TrainConfig.Training(50, 8, 1e12, 0, 0.0, 0.9, 0.999, 1e-8, 0.0, 0.9, true, 7, false),
                 new TrainConfig.Output(1, 0, 1, 100, 4, 5));
         try (Trainer t = Trainer.fresh(c, TinyRuns.blobs(20))) {
-            assertThatThrownBy(() -> TrainingRun.run(t, dir, new Silent()))
+            assertThatThrownBy(() -> TrainingRun.run(t, dir, new Silent(), (ema, count, seed) -> new byte[count * 64]))
                     .isInstanceOf(DivergedException.class)
                     .hasMessageContaining("diverged at step");
             long bad = t.currentStep() + 1;

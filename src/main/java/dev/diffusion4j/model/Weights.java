@@ -1,4 +1,4 @@
-package dev.diffusion4j.train;
+package dev.diffusion4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -55,7 +55,8 @@ public final class Weights {
         module.initializeParameters(manager);
     }
 
-    static void requireShape(String source, String name, SafeTensors.Tensor t, Shape want) {
+    /** @throws IllegalArgumentException naming the source and tensor when the shapes differ */
+    public static void requireShape(String source, String name, SafeTensors.Tensor t, Shape want) {
         if (!Arrays.equals(t.shape(), want.getShape())) {
             throw new IllegalArgumentException(source + ": '" + name + "' has shape " + Arrays.toString(t.shape())
                     + " but the model needs " + want);

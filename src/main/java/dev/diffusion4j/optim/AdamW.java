@@ -1,10 +1,11 @@
-package dev.diffusion4j.train;
+package dev.diffusion4j.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.io.SafeTensors;
+import dev.diffusion4j.model.Weights;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,7 +40,7 @@ public final class AdamW implements AutoCloseable {
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
         // every scalar and temporary lives in the step's scope: an operation whose first operand is a
-        // parameter or a moment would otherwise put its result in that long-lived manager (pitfall 5)
+        // parameter or a moment would otherwise put its result in that long-lived manager (docs/ENGINE.md, "Ownership")
         NDArray b1 = Ops.scalar(scope, beta1);
         NDArray b2 = Ops.scalar(scope, beta2);
         NDArray oneMinusB1 = Ops.scalar(scope, 1 - beta1);

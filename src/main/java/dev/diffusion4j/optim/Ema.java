@@ -1,4 +1,4 @@
-package dev.diffusion4j.train;
+package dev.diffusion4j.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

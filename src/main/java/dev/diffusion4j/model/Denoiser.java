@@ -1,4 +1,4 @@
-package dev.diffusion4j.sample;
+package dev.diffusion4j.model;
 
 import ai.djl.ndarray.NDArray;
 

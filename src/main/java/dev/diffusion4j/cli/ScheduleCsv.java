@@ -1,6 +1,8 @@
-package dev.diffusion4j.schedule;
+package dev.diffusion4j.cli;
 
 import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.schedule.NoiseSchedule;
+import dev.diffusion4j.schedule.ScheduleRow;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;

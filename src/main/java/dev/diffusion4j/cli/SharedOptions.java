@@ -1,0 +1,114 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.sample.SamplerSpec;
+import dev.diffusion4j.train.Checkpoint;
+import java.nio.file.Path;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that several commands share, as picocli mixins: one declaration, one meaning, one
+ * help text each. A command sets its own default by constructing the mixin with it.
+ */
+final class SharedOptions {
+    private SharedOptions() {}
+
+    /** {@code --checkpoint RUN_DIR|CHECKPOINT_DIR}. */
+    static final class CheckpointOption {
+        @Option(names = "--checkpoint", paramLabel = "DIR",
+                description = "A run directory (its newest checkpoint) or a checkpoint directory.")
+        Path path;
+
+        /** Whether the option was given. */
+        boolean given() {
+            return path != null;
+        }
+
+        /** The checkpoint, or a one-line error naming what is wrong. */
+        Checkpoint open() {
+            return Checkpoints.open(path);
+        }
+
+        /** The checkpoint's audio settings, or the built-in ones when none was given. */
+        AudioConfig audio() {
+            return given() ? open().config().audio() : AudioConfig.defaults();
+        }
+    }
+
+    /** {@code --seed S}. */
+    static final class SeedOption {
+        @Option(names = "--seed", paramLabel = "S", description = "Seed of every random draw. Default: ${DEFAULT-VALUE}.")
+        long seed;
+
+        SeedOption() {}
+
+        SeedOption(long dflt) {
+            this.seed = dflt;
+        }
+    }
+
+    /** {@code --num N}. */
+    static final class NumOption {
+        @Option(names = "--num", paramLabel = "N", description = "How many samples or images. Default: ${DEFAULT-VALUE}.")
+        int num;
+
+        NumOption() {}
+
+        NumOption(int dflt) {
+            this.num = dflt;
+        }
+    }
+
+    /** {@code --batch B} (also {@code --batch-size}). */
+    static final class BatchOption {
+        @Option(names = {"--batch", "--batch-size"}, paramLabel = "B",
+                description = "Images per batch. Default: ${DEFAULT-VALUE}.")
+        Integer batch;
+
+        BatchOption() {}
+
+        BatchOption(Integer dflt) {
+            this.batch = dflt;
+        }
+    }
+
+    /** {@code --sampler KIND --steps N --eta E}, parsed into a {@link SamplerSpec}. */
+    static final class SamplerOptions {
+        @Option(names = "--sampler", paramLabel = "KIND", converter = KindConverter.class,
+                description = "ddpm (the paper's Algorithm 2, all T steps) or ddim. Default: ${DEFAULT-VALUE}.")
+        SamplerSpec.Kind kind;
+
+        @Option(names = "--steps", paramLabel = "N", description = "Model evaluations (DDIM default 50); DDPM always takes all T.")
+        Integer steps;
+
+        @Option(names = "--eta", paramLabel = "E", description = "DDIM's eta (0: deterministic). Default: ${DEFAULT-VALUE}.")
+        double eta;
+
+        SamplerOptions() {
+            this(SamplerSpec.Kind.DDPM);
+        }
+
+        SamplerOptions(SamplerSpec.Kind dflt) {
+            this.kind = dflt;
+        }
+
+        /** The parsed choice. */
+        SamplerSpec spec() {
+            return new SamplerSpec(kind, steps, eta);
+        }
+    }
+
+    /** Sampler names to kinds, with the list of names in the error. */
+    static final class KindConverter implements ITypeConverter<SamplerSpec.Kind> {
+        @Override
+        public SamplerSpec.Kind convert(String value) {
+            try {
+            return SamplerSpec.Kind.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.diffusion4j.sample;
+
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Which sampler, with how many model evaluations: parsed once where the user names it, then the one
+ * place that builds a {@link Sampler} for a diffusion.
+ *
+ * @param kind the algorithm
+ * @param steps model evaluations, or null for the kind's default
+ * @param eta DDIM's η (0: deterministic); ignored by the other kinds
+ */
+public record SamplerSpec(Kind kind, Integer steps, double eta) {
+    /** The samplers, by the names the command line uses. */
+    public enum Kind {
+        /** Ancestral sampling over all T steps, the paper's Algorithm 2. */
+        DDPM("ddpm", 0),
+        /** DDIM on an evenly spaced grid. */
+        DDIM("ddim", 50);
+
+        private final String cliName;
+        private final int defaultSteps;
+
+        Kind(String cliName, int defaultSteps) {
+            this.cliName = cliName;
+            this.defaultSteps = defaultSteps;
+        }
+
+        /** The name on the command line. */
+        public String cliName() {
+            return cliName;
+        }
+
+        /**
+         * The kind a name denotes, case-insensitively.
+         *
+         * @throws IllegalArgumentException listing the names when none matches
+         */
+        public static Kind parse(String name) {
+            String n = name.trim().toLowerCase(Locale.ROOT);
+            for (Kind k : values()) {
+                if (k.cliName.equals(n)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown sampler '" + name + "' (expected one of "
+                    + String.join(", ", Arrays.stream(values()).map(Kind::cliName).toList()) + ")");
+        }
+
+        @Override
+        public String toString() {
+            return cliName;
+        }
+    }
+
+    public SamplerSpec {
+        if (kind == null) {
+            throw new IllegalArgumentException("a sampler kind is required");
+        }
+        if (!(eta >= 0) || !Double.isFinite(eta)) {
+            throw new IllegalArgumentException("eta must be ≥ 0, got " + eta);
+        }
+    }
+
+    /** The number of model evaluations on {@code d}: DDPM takes all T, the others {@code steps} or their default. */
+    public int evaluations(GaussianDiffusion d) {
+        int n = d.schedule().steps();
+        if (kind == Kind.DDPM) {
+            return n;
+        }
+        return steps != null ? steps : Math.min(kind.defaultSteps, n);
+    }
+
+    /**
+     * The sampler for {@code d}.
+     *
+     * @throws IllegalArgumentException when the steps do not fit the kind or the schedule
+     */
+    public Sampler build(GaussianDiffusion d) {
+        int n = d.schedule().steps();
+        if (kind == Kind.DDPM && steps != null && steps != n) {
+            throw new IllegalArgumentException("ddpm takes all T = " + n + " steps; use --sampler ddim for fewer");
+        }
+        return switch (kind) {
+            case DDPM -> new DdpmSampler(d);
+            case DDIM -> new DdimSampler(d, evaluations(d), eta);
+        };
+    }
+
+    /** A short label, e.g. {@code DDIM-50} or {@code DDPM-1000}. */
+    public String describe(GaussianDiffusion d) {
+        return kind.name().replace("_PP", "++").replace('_', '-') + "-" + evaluations(d);
+    }
+}
