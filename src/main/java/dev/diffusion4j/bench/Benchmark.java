@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.SafeConv;
 import dev.diffusion4j.model.Flops;
 import dev.diffusion4j.model.UNet;
@@ -19,7 +20,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Consumer;
 
 /**
@@ -68,10 +68,11 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
 
             UNet model = new UNet(config.model());
             try (NDManager m = NDManager.newBaseManager()) {
-                model.initializeParameters(m);
+                model.initializeParameters(m, Randomness.of(0));
                 ParameterStore ps = new ParameterStore(m, false);
                 for (int b : sampleBatches) {
-                    NDArray x = m.randomNormal(new Shape(b, config.model().channels(), config.model().imageSize(), config.model().imageSize()));
+                    NDArray x = Randomness.of(1).derive("sampling inputs").normal(m,
+                            new Shape(b, config.model().channels(), config.model().imageSize(), config.model().imageSize()));
                     NDArray t = m.full(new Shape(b), 500, DataType.INT64);
                     double sms = medianMs(() -> {
                         try (NDManager s = m.newSubManager()) {
@@ -144,8 +145,9 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
 
     private double[] peak(Consumer<Figure> add, String suffix) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray a = m.randomNormal(new Shape(1024, 1024));
-            NDArray b = m.randomNormal(new Shape(1024, 1024));
+            Randomness rng = Randomness.of(1).derive("peak inputs");
+            NDArray a = rng.step(0).normal(m, new Shape(1024, 1024));
+            NDArray b = rng.step(1).normal(m, new Shape(1024, 1024));
             double ms = medianMs(PEAK_RUNS, () -> {
                 try (NDManager s = m.newSubManager()) {
                     NDArray c = a.matMul(b);
@@ -155,8 +157,8 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
             });
             double matmul = 2.0 * 1024 * 1024 * 1024 / (ms * 1e6);
             add.accept(new Figure("peak_matmul_gflops" + suffix, matmul, "GFLOP/s", "float32 matmul 1024x1024x1024 (" + fmt(ms) + " ms)"));
-            NDArray x = m.randomNormal(new Shape(64, 64, 14, 14));
-            NDArray w = m.randomNormal(new Shape(64, 64, 3, 3));
+            NDArray x = rng.step(2).normal(m, new Shape(64, 64, 14, 14));
+            NDArray w = rng.step(3).normal(m, new Shape(64, 64, 3, 3));
             NDArray bias = m.zeros(new Shape(64));
             double cms = medianMs(PEAK_RUNS, () -> {
                 try (NDManager s = m.newSubManager()) {
@@ -193,7 +195,7 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
     private static ImageDataset randomImages(TrainConfig c, int n) {
         int s = c.model().imageSize();
         byte[] px = new byte[n * c.model().channels() * s * s];
-        new Random(1).nextBytes(px);
+        Randomness.of(1).derive("training images").stream().nextBytes(px);
         return new ImageDataset("random images", n, c.model().channels(), s, s, px, null);
     }
 

@@ -13,6 +13,7 @@ import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
 import dev.diffusion4j.io.Npy;
@@ -98,10 +99,10 @@ public final class FidCommand implements Callable<Integer> {
         AudioConfig audio = checkpoint.audio();
         int n = num.num;
         // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
-        ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED);
+        ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("test images"));
         ImageDataset test = allTest.head(n);
         ImageDataset otherTest = allTest.count() >= 2 * n ? allTest.slice(n, 2 * n) : null;
-        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).shuffled(SUBSET_SEED).head(n);
+        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("training images")).head(n);
         return new References(test, otherTest, train);
     }
 
@@ -128,7 +129,7 @@ public final class FidCommand implements Callable<Integer> {
         int ch = ckpt.config().model().channels();
         int hw = ckpt.config().model().imageSize();
         int n = num.num;
-        byte[] px = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, n, batch.batch, ch, hw, seed.seed, m, null,
+        byte[] px = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, n, batch.batch, ch, hw, Randomness.of(seed.seed), m, null,
                 k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
         Outputs.progressDone(spec.commandLine().getErr());
         return new Generated(new ImageDataset("samples", n, ch, hw, hw, px, null), ckpt.dir() + ", " + how.describe(d));

@@ -9,6 +9,7 @@ import dev.diffusion4j.data.GriffinLim;
 import dev.diffusion4j.data.MelSpectrogram;
 import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.io.ImageFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,7 +75,8 @@ public final class MelCommand implements Callable<Integer> {
                 int per = a.nMels() * a.frames();
                 byte[] px = new byte[per];
                 MelImages.toImage(logMel, a, px, 0);
-                Wav back = MelImages.soundOf(px, 0, a, seed.seed);
+                Randomness phases = Randomness.of(seed.seed).derive("phases").step(i);
+                Wav back = MelImages.soundOf(px, 0, a, phases);
                 GriffinLim gl = new GriffinLim(a);
                 double[] clip = new double[a.clipSamples()];
                 for (int k = 0; k < Math.min(clip.length, samples.length); k++) {
@@ -87,7 +89,7 @@ public final class MelCommand implements Callable<Integer> {
                 }
                 double round = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(rebuilt)));
                 double glOnly = GriffinLim.spectralConvergence(mag,
-                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, clip.length, a.griffinLimIters(), seed.seed))));
+                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, clip.length, a.griffinLimIters(), phases))));
                 sumRound += round;
                 sumGl += glOnly;
                 String stem = files.get(i).getFileName().toString().replaceFirst("(?i)\\.wav$", "");

@@ -13,6 +13,7 @@ import dev.diffusion4j.data.MelImages;
 import dev.diffusion4j.data.Pixels;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.io.ImageFiles;
 import dev.diffusion4j.model.UNet;
 import dev.diffusion4j.model.UNetConfig;
@@ -95,7 +96,7 @@ public final class SampleCommand implements Callable<Integer> {
             ParameterStore ps = new ParameterStore(m, false);
             loopStart = System.nanoTime();
             pixels = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num.num, batch.batch, ckpt.config().model().channels(),
-                    ckpt.config().model().imageSize(), seed.seed, m, traj, null);
+                    ckpt.config().model().imageSize(), Randomness.of(seed.seed), m, traj, null);
         }
         double secs = (System.nanoTime() - start) / 1e9;
         double loopSecs = (System.nanoTime() - loopStart) / 1e9;
@@ -143,7 +144,7 @@ public final class SampleCommand implements Callable<Integer> {
                     for (int i = 0; i < n; i++) {
                         String stem = String.format("sample-%05d", i);
                         ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, hw, hw), 4));
-                        MelImages.soundOf(pixels, i, audio, seed.seed + i).write(out.resolve(stem + ".wav"));
+                        MelImages.soundOf(pixels, i, audio, Randomness.of(seed.seed).derive("phases").step(i)).write(out.resolve(stem + ".wav"));
                     }
                     ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
                 } else {

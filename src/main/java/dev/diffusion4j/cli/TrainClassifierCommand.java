@@ -7,6 +7,7 @@ import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassifierTraining;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,7 +67,7 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (NDManager m = NDManager.newBaseManager()) {
             int total = epochs * (train.count() / batch.batch);
-            ClassifierTraining.Trained c = ClassifierTraining.train(train, epochs, batch.batch, lr, seed.seed, m,
+            ClassifierTraining.Trained c = ClassifierTraining.train(train, epochs, batch.batch, lr, Randomness.of(seed.seed), m,
                     k -> {
                         if (k % 100 == 0 || k == total) {
                             Outputs.progress(spec.commandLine().getErr(), "step " + k + "/" + total);

@@ -168,9 +168,9 @@ public final class TrainCommand implements Callable<Integer> {
                 .build(diffusion);
         int c = config.model().channels();
         int s = config.model().imageSize();
-        return (ema, count, seed) -> {
+        return (ema, count, rng) -> {
             try (NDManager m = NDManager.newBaseManager()) {
-                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, s, s), seed, m, null, null));
+                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, s, s), rng, 0, m, null, null));
             }
         };
     }

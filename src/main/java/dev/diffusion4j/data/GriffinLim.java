@@ -1,5 +1,6 @@
 package dev.diffusion4j.data;
 
+import dev.diffusion4j.engine.Randomness;
 import java.util.SplittableRandom;
 import org.jtransforms.fft.DoubleFFT_1D;
 
@@ -157,11 +158,11 @@ public final class GriffinLim {
 
     /**
      * Griffin-Lim: a signal of {@code length} samples whose STFT magnitude approaches {@code mag}
-     * ({@code [frames][bins]}), from random phases drawn with {@code seed}.
+     * ({@code [frames][bins]}), from random phases drawn from {@code phases}.
      */
-    public double[] reconstruct(double[][] mag, int length, int iterations, long seed) {
+    public double[] reconstruct(double[][] mag, int length, int iterations, Randomness phases) {
         int bins = a.bins();
-        SplittableRandom rng = new SplittableRandom(seed);
+        SplittableRandom rng = phases.stream();
         double[][] angles = new double[mag.length][2 * bins];
         for (double[] row : angles) {
             for (int k = 0; k < bins; k++) {
@@ -217,7 +218,7 @@ public final class GriffinLim {
      * A log-mel image back to sound: ln mel power {@code [nMels][frames]} → mel power → linear
      * power (NNLS) → magnitude → Griffin-Lim → {@link AudioConfig#clipSamples()} samples.
      */
-    public double[] toSound(double[][] logMel, long seed) {
+    public double[] toSound(double[][] logMel, Randomness phases) {
         int frames = logMel[0].length;
         double[][] melPower = new double[frames][logMel.length];
         for (int m = 0; m < logMel.length; m++) {
@@ -233,6 +234,6 @@ public final class GriffinLim {
                 mag[t][k] = Math.sqrt(power[t][k]);
             }
         }
-        return reconstruct(mag, a.clipSamples(), a.griffinLimIters(), seed);
+        return reconstruct(mag, a.clipSamples(), a.griffinLimIters(), phases);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.Randomness;
 
 /**
  * Images as 8-bit pixels in NCHW order, with optional labels. Pixels become floats in [-1, 1] (x /
@@ -52,13 +53,13 @@ public record ImageDataset(String name, int count, int channels, int height, int
                 labels == null ? null : java.util.Arrays.copyOfRange(labels, from, end));
     }
 
-    /** The images in an order drawn from {@code seed} (the same seed, the same order). */
-    public ImageDataset shuffled(long seed) {
+    /** The images in an order drawn from {@code rng} (the same seed, the same order). */
+    public ImageDataset shuffled(Randomness rng) {
         int[] order = new int[count];
         for (int i = 0; i < count; i++) {
             order[i] = i;
         }
-        java.util.Random r = new java.util.Random(seed);
+        java.util.SplittableRandom r = rng.stream();
         for (int i = count - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int tmp = order[i];

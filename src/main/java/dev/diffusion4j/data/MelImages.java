@@ -1,5 +1,7 @@
 package dev.diffusion4j.data;
 
+import dev.diffusion4j.engine.Randomness;
+
 /**
  * Log-mel spectrograms as 8-bit images and back: the mapping both ways (high frequencies in the top
  * row, [logLow, logHigh] onto the pixel range) and the way from a generated image back to sound.
@@ -35,13 +37,13 @@ public final class MelImages {
      * Image {@code i} of 8-bit log-mel images (as {@link AudioDatasets#load} makes and samplers return) back to
      * sound through {@link GriffinLim#toSound}.
      */
-    public static Wav soundOf(byte[] images, int i, AudioConfig a, long seed) {
+    public static Wav soundOf(byte[] images, int i, AudioConfig a, Randomness phases) {
         int per = a.nMels() * a.frames();
         float[] unit = new float[per];
         for (int k = 0; k < per; k++) {
             unit[k] = (images[i * per + k] & 0xff) / 127.5f - 1f;
         }
-        double[] x = new GriffinLim(a).toSound(fromImage(unit, a), seed);
+        double[] x = new GriffinLim(a).toSound(fromImage(unit, a), phases);
         float[] f = new float[x.length];
         for (int k = 0; k < x.length; k++) {
             f[k] = (float) x[k];

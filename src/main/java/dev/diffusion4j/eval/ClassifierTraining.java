@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Gradients;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.io.SafeTensors;
 import dev.diffusion4j.model.Weights;
 import dev.diffusion4j.optim.AdamW;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /** Trains, saves, loads and applies the {@link Classifier}. */
@@ -45,47 +45,33 @@ public final class ClassifierTraining {
         return out;
     }
 
-    /** Trains with cross-entropy and AdamW for {@code epochs} passes over {@code train}. */
-    public static Trained train(ImageDataset train, int epochs, int batch, double lr, long seed, NDManager m, IntConsumer progress) {
+    /**
+     * Trains with cross-entropy and AdamW (cosine-decayed learning rate) for {@code epochs} passes
+     * over {@code train}, each in an order drawn from {@code rng}.
+     */
+    public static Trained train(ImageDataset train, int epochs, int batch, double lr, Randomness rng, NDManager m,
+            IntConsumer progress) {
         if (train.labels() == null) {
             throw new IllegalArgumentException(train.name() + " has no labels to train a classifier on");
         }
         int classes = java.util.Arrays.stream(train.labels()).max().orElse(0) + 1;
-        Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
         Classifier net = new Classifier(train.channels(), train.height(), classes);
-        net.initializeParameters(m);
+        net.initializeParameters(m, rng.derive("initial weights"));
         ParameterStore ps = new ParameterStore(m, false);
         Map<String, Parameter> params = net.namedParameters();
-        SplittableRandom rng = new SplittableRandom(seed);
-        int n = train.count();
-        int stepsPerEpoch = n / batch;
+        int stepsPerEpoch = train.count() / batch;
+        long total = (long) epochs * stepsPerEpoch;
         long step = 0;
         try (AdamW opt = new AdamW(m, 0.9, 0.999, 1e-8, 0.0)) {
             for (int e = 0; e < epochs; e++) {
-                int[] perm = rng.ints(0, Integer.MAX_VALUE).limit(n).toArray();
-                Integer[] order = new Integer[n];
-                for (int i = 0; i < n; i++) {
-                    order[i] = i;
-                }
-                java.util.Arrays.sort(order, (a, b) -> Integer.compare(perm[a], perm[b]));
+                int[] order = order(train.count(), rng.derive("epoch order").step(e));
                 for (int s = 0; s < stepsPerEpoch; s++) {
                     step++;
-                    int[] idx = new int[batch];
-                    long[] labels = new long[batch];
-                    for (int i = 0; i < batch; i++) {
-                        idx[i] = order[s * batch + i];
-                        labels[i] = train.labels()[idx[i]];
-                    }
+                    int[] idx = java.util.Arrays.copyOfRange(order, s * batch, (s + 1) * batch);
+                    double rate = lr * 0.5 * (1 + Math.cos(Math.PI * step / total));
                     try (NDManager sm = m.newSubManager()) {
-                        NDArray x = train.batch(sm, idx, null);
-                        NDArray y = sm.create(labels).oneHot(classes);
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray logp = net.logits(ps, net.features(ps, x, true), true).logSoftmax(1);
-                            gc.backward(logp.mul(y).sum(new int[] {1}).neg().mean());
-                        }
-                        Map<String, NDArray> grads = Gradients.of(params, sm);
-                        double rate = lr * 0.5 * (1 + Math.cos(Math.PI * step / ((double) epochs * stepsPerEpoch)));
-                        opt.update(params, grads, rate, sm);
+                        crossEntropyBackward(net, ps, train, idx, classes, sm);
+                        opt.update(params, Gradients.of(params, sm), rate, sm);
                         Gradients.zero(params);
                     }
                     if (progress != null) {
@@ -95,6 +81,36 @@ public final class ClassifierTraining {
             }
         }
         return new Trained(net, ps, train.channels(), train.height(), classes);
+    }
+
+    /** A permutation of 0..n-1 drawn from {@code rng} (Fisher-Yates). */
+    private static int[] order(int n, Randomness rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        java.util.SplittableRandom r = rng.stream();
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    /** The mean cross-entropy of a batch, backpropagated into the parameters' gradients. */
+    private static void crossEntropyBackward(Classifier net, ParameterStore ps, ImageDataset train, int[] idx, int classes, NDManager sm) {
+        long[] labels = new long[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            labels[i] = train.labels()[idx[i]];
+        }
+        NDArray x = train.batch(sm, idx, null);
+        NDArray y = sm.create(labels).oneHot(classes);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray logp = net.logits(ps, net.features(ps, x, true), true).logSoftmax(1);
+            gc.backward(logp.mul(y).sum(new int[] {1}).neg().mean());
+        }
     }
 
     /** The fraction of {@code data} classified right. */

@@ -1,10 +1,10 @@
 package dev.diffusion4j.eval;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
@@ -46,8 +46,13 @@ public final class Likelihood {
         }
     }
 
-    /** Computes the bound for the first {@code num} images of {@code data}. */
-    public static Result bpd(Denoiser model, GaussianDiffusion d, ImageDataset data, int num, int batch, int strata, long seed,
+    /**
+     * Computes the bound for the first {@code num} images of {@code data}. The noise of image i in
+     * evaluation round e (round 0 is t = 1) comes from {@code rng.derive("noise").step(e)}'s stream
+     * for item i, so the decoder term L_0 of an image is the same with or without strata; the strata's
+     * timesteps come from {@code rng.derive("strata")}.
+     */
+    public static Result bpd(Denoiser model, GaussianDiffusion d, ImageDataset data, int num, int batch, int strata, Randomness rng,
             NDManager m, IntConsumer progress) {
         int n = Math.min(num, data.count());
         int steps = d.schedule().steps();
@@ -55,8 +60,7 @@ public final class Likelihood {
             throw new IllegalArgumentException("--timesteps must be in 0.." + (steps - 1) + ", got " + strata);
         }
         Sums sums = new Sums(n, steps, strata == 0);
-        SplittableRandom rng = new SplittableRandom(seed);
-        Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
+        SplittableRandom strataDraws = rng.derive("strata").stream();
         // the terms to evaluate: every t, or t = 1 plus one t per stratum of 2..T, per image
         int evaluations = strata == 0 ? steps : 1 + strata;
         for (int from = 0; from < n; from += batch) {
@@ -65,8 +69,9 @@ public final class Likelihood {
                 NDArray x0 = data.batch(bm, java.util.stream.IntStream.range(from, from + b).toArray(), null);
                 sums.addPrior(from, d.priorBpd(x0).toFloatArray());
                 for (int e = 0; e < evaluations; e++) {
-                    Terms terms = Terms.draw(e, b, strata, steps, rng);
-                    sums.addTerms(from, terms, term(model, d, x0, terms.timesteps(), bm));
+                    Terms terms = Terms.draw(e, b, strata, steps, strataDraws);
+                    Randomness noise = rng.derive("noise").step(e);
+                    sums.addTerms(from, terms, term(model, d, x0, terms.timesteps(), noise, from, bm));
                 }
             }
             if (progress != null) {
@@ -101,14 +106,15 @@ public final class Likelihood {
     }
 
     /** One term of the bound per image, L_{t-1} (or L_0 at t = 1) in bits/dim, at a fresh draw of x_t. */
-    private static float[] term(Denoiser model, GaussianDiffusion d, NDArray x0, long[] ts, NDManager parent) {
+    private static float[] term(Denoiser model, GaussianDiffusion d, NDArray x0, long[] ts, Randomness noiseRng, long firstImage,
+            NDManager parent) {
         try (NDManager sm = parent.newSubManager()) {
             // every operation of this evaluation in its own scope: x_0 is copied in, since results
             // land in the manager of their first operand
             NDArray x = x0.duplicate();
             x.attach(sm);
             NDArray t = sm.create(ts);
-            NDArray noise = sm.randomNormal(x.getShape());
+            NDArray noise = noiseRng.normalPerItem(sm, x.getShape(), firstImage);
             NDArray xt = d.qSample(x, t, noise);
             return d.vbTermBpd(model.apply(xt, t), x, xt, t).toFloatArray();
         }

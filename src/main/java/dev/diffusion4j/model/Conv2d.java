@@ -20,8 +20,8 @@ public final class Conv2d extends Module {
     public Conv2d(int in, int out, int kernel, int stride, boolean zeroInit) {
         long fanIn = (long) in * kernel * kernel;
         this.weight = param("weight", new Shape(out, in, kernel, kernel),
-                zeroInit ? Initializers.zeros() : Initializers.fanInUniform(fanIn));
-        this.bias = param("bias", new Shape(out), zeroInit ? Initializers.zeros() : Initializers.fanInUniform(fanIn));
+                zeroInit ? new Init.Zeros() : new Init.FanInUniform(fanIn));
+        this.bias = param("bias", new Shape(out), zeroInit ? new Init.Zeros() : new Init.FanInUniform(fanIn));
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(kernel / 2, kernel / 2);
     }

@@ -30,8 +30,8 @@ public final class GroupNorm extends Module {
         this.groups = groups;
         this.channels = channels;
         this.eps = 1e-5f;
-        this.gamma = param("weight", new Shape(channels), Initializers.ones());
-        this.beta = param("bias", new Shape(channels), Initializers.zeros());
+        this.gamma = param("weight", new Shape(channels), new Init.Ones());
+        this.beta = param("bias", new Shape(channels), new Init.Zeros());
     }
 
     /** The largest divisor of {@code channels} that is at most {@code wanted}. */

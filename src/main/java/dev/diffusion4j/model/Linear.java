@@ -12,8 +12,8 @@ public final class Linear extends Module {
     private final Parameter bias;
 
     public Linear(int in, int out) {
-        this.weight = param("weight", new Shape(out, in), Initializers.fanInUniform(in));
-        this.bias = param("bias", new Shape(out), Initializers.fanInUniform(in));
+        this.weight = param("weight", new Shape(out, in), new Init.FanInUniform(in));
+        this.bias = param("bias", new Shape(out), new Init.FanInUniform(in));
     }
 
     /** (N, in) to (N, out). */

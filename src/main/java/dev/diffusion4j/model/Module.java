@@ -8,12 +8,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.Randomness;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * A DJL block whose parameters all have their shapes from construction, so that initialisation
@@ -27,17 +29,22 @@ import java.util.Map;
  */
 public abstract class Module extends AbstractBlock {
     private final List<Map.Entry<String, Parameter>> own = new ArrayList<>();
+    private final Map<Parameter, Init> inits = new java.util.IdentityHashMap<>();
     private final List<Map.Entry<String, Module>> kids = new ArrayList<>();
 
-    /** Adds a parameter with a fixed shape and initialiser. */
-    protected final Parameter param(String name, Shape shape, Initializer init) {
+    /**
+     * Adds a parameter with a fixed shape and how it starts. Until {@link #initializeParameters}
+     * (or {@link Weights#initialize}) says otherwise, DJL's own initialisation gives it zeros.
+     */
+    protected final Parameter param(String name, Shape shape, Init init) {
         Parameter p = addParameter(Parameter.builder()
                 .setName(name)
                 .setType(Parameter.Type.OTHER)
                 .optShape(shape)
-                .optInitializer(init)
+                .optInitializer((m, s, t) -> m.zeros(s, t))
                 .build());
         own.add(Map.entry(name, p));
+        inits.put(p, init);
         return p;
     }
 
@@ -79,9 +86,39 @@ public abstract class Module extends AbstractBlock {
         return namedParameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
     }
 
-    /** Creates every parameter (shapes are known), with its gradient attached. */
-    public final void initializeParameters(NDManager manager) {
+    /**
+     * Creates every parameter as its {@link Init} says, each drawing from its own stream {@code
+     * rng.derive(dotted name)}, with its gradient attached.
+     */
+    public final void initializeParameters(NDManager manager, Randomness rng) {
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            Init init = initOf(e.getValue());
+            SplittableRandom stream = rng.derive(e.getKey()).stream();
+            e.getValue().setInitializer((m, shape, type) -> {
+                NDArray a = Ops.constant(m, init.values(Math.toIntExact(shape.size()), stream), shape);
+                return type == DataType.FLOAT32 ? a : a.toType(type, false);
+            });
+        }
+        initializeAs(manager);
+    }
+
+    /** Creates every parameter with the initialisers already set on it (float32). */
+    final void initializeAs(NDManager manager) {
         initialize(manager, DataType.FLOAT32, new Shape(1));
+    }
+
+    private Init initOf(Parameter p) {
+        Init own = inits.get(p);
+        if (own != null) {
+            return own;
+        }
+        for (Map.Entry<String, Module> e : kids) {
+            Init i = e.getValue().initOf(p);
+            if (i != null) {
+                return i;
+            }
+        }
+        return null;
     }
 
     @Override

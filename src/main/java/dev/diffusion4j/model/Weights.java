@@ -52,7 +52,7 @@ public final class Weights {
             requireShape(source, e.getKey(), t, e.getValue().getShape());
             e.getValue().setInitializer((m, shape, type) -> array(m, t));
         }
-        module.initializeParameters(manager);
+        module.initializeAs(manager);
     }
 
     /** @throws IllegalArgumentException naming the source and tensor when the shapes differ */

@@ -1,18 +1,20 @@
 package dev.diffusion4j.sample;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.data.Pixels;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import java.util.function.IntConsumer;
 
 /**
  * The denoising loop, written out: x_T ~ N(0, I), then one {@link Sampler#step} per timestep of the
- * sampler's grid, each in its own NDManager scope. Every random draw comes from the engine's
- * generator, seeded once: the same seed, model and sampler give the same images.
+ * sampler's grid, each in its own NDManager scope. Every random draw comes from the {@link
+ * Randomness} passed in, one stream per sample index ({@code x_T} from {@code derive("x_T")}, the
+ * noise of step i from {@code derive("noise").step(i)}): the same seed, model and sampler give the
+ * same images, whatever the batch size.
  */
 public final class SamplingLoop {
     private SamplingLoop() {}
@@ -34,15 +36,16 @@ public final class SamplingLoop {
      * Draws samples.
      *
      * @param shape (B, C, H, W)
-     * @param seed seeds the engine's generator
+     * @param rng the generators; item j of the batch is sample {@code firstItem + j}
+     * @param firstItem the index of the batch's first sample
      * @param observer may be null
      * @param progress called with the number of steps done, may be null
      * @return x_0 in [-1, 1] (clipped), in {@code m}
      */
-    public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, long seed, NDManager m, Observer observer,
-            IntConsumer progress) {
-        Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
-        NDArray x = m.randomNormal(shape);
+    public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, Randomness rng, long firstItem, NDManager m,
+            Observer observer, IntConsumer progress) {
+        NDArray x = rng.derive("x_T").normalPerItem(m, shape, firstItem);
+        Randomness noises = rng.derive("noise");
         int[] ts = sampler.timesteps();
         for (int i = 0; i < ts.length; i++) {
             try (NDManager step = m.newSubManager()) {
@@ -50,7 +53,7 @@ public final class SamplingLoop {
                 xi.attach(step); // the previous sample is freed with this step
                 NDArray t = timestepArray(xi, ts[i]);
                 NDArray out = model.apply(xi, t);
-                NDArray noise = step.randomNormal(shape);
+                NDArray noise = noises.step(i).normalPerItem(step, shape, firstItem);
                 StepOutput o = sampler.step(out, i, xi, noise);
                 if (observer != null) {
                     observer.after(i, ts[i], o.prevSample(), o.predX0());
@@ -66,18 +69,18 @@ public final class SamplingLoop {
     }
 
     /**
-     * {@code num} samples as 8-bit NCHW pixels, drawn in batches; batch k starts from seed + k·batch.
+     * {@code num} samples as 8-bit NCHW pixels, drawn in batches; sample j is the same in any batch.
      *
      * @param firstBatch observes the first batch's steps, may be null
      */
-    public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int size, long seed,
+    public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int size, Randomness rng,
             NDManager m, Observer firstBatch, IntConsumer progress) {
         int per = channels * size * size;
         byte[] pixels = new byte[num * per];
         for (int from = 0; from < num; from += batch) {
             int b = Math.min(batch, num - from);
             try (NDManager bm = m.newSubManager()) {
-                NDArray x = sample(model, sampler, new Shape(b, channels, size, size), seed + from, bm, from == 0 ? firstBatch : null, null);
+                NDArray x = sample(model, sampler, new Shape(b, channels, size, size), rng, from, bm, from == 0 ? firstBatch : null, null);
                 byte[] part = Pixels.toBytes(x);
                 System.arraycopy(part, 0, pixels, from * per, part.length);
             }

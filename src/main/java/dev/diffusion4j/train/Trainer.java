@@ -10,6 +10,7 @@ import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.io.SafeTensors;
 import dev.diffusion4j.model.Denoiser;
@@ -26,8 +27,8 @@ import java.util.SplittableRandom;
  * predict, take the loss (25) or (24), backpropagate, clip the global gradient norm, update with
  * AdamW (linear warm-up), and move the EMA weights.
  *
- * <p>Every random draw of step k (batch, t, flips, noise, dropout) derives from the seed and k
- * alone, so N steps, a checkpoint, a resume and N more steps give the same weights, bit for bit, as
+ * <p>Every random draw of step k (batch, t, flips, noise, dropout) comes from a {@link Randomness}
+ * derived from the seed and k alone, so N steps, a checkpoint, a resume and N more steps give the same weights, bit for bit, as
  * 2N steps at once. Each step runs in its own NDManager scope, so native memory stays flat.
  */
 public final class Trainer implements AutoCloseable {
@@ -46,6 +47,7 @@ public final class Trainer implements AutoCloseable {
     private long step;
     private int[] permutation;
     private long permutationEpoch = -1;
+    private final Randomness rng;
 
     private Trainer(TrainConfig config, ImageDataset data) {
         this.config = config;
@@ -63,6 +65,7 @@ public final class Trainer implements AutoCloseable {
         this.emaRule = new Ema(t.emaDecay(), t.emaWarmup());
         this.modelParams = model.namedParameters();
         this.emaParams = ema.namedParameters();
+        this.rng = Randomness.of(config.training().seed());
     }
 
     static void requireMatchingData(TrainConfig c, ImageDataset d) {
@@ -76,8 +79,7 @@ public final class Trainer implements AutoCloseable {
     /** A new run: weights drawn from the seed, EMA equal to them, optimiser empty. */
     public static Trainer fresh(TrainConfig config, ImageDataset data) {
         Trainer tr = new Trainer(config, data);
-        Engine.getInstance().setRandomSeed(seedInt(config.training().seed(), -1));
-        tr.model.initializeParameters(tr.root);
+        tr.model.initializeParameters(tr.root, tr.rng.derive("initial weights"));
         Weights.initialize(tr.ema, tr.root, Weights.of(tr.model), "initial weights");
         return tr;
     }
@@ -160,30 +162,30 @@ public final class Trainer implements AutoCloseable {
         return stats;
     }
 
-    /** What step k draws at random: the batch, its timesteps and flips; the engine seeded for noise and dropout. */
-    private record Draws(int[] indices, long[] timesteps, boolean[] flips) {}
+    /** What step k draws at random: the batch, its timesteps and flips, and the generator of its noise and dropout. */
+    private record Draws(int[] indices, long[] timesteps, boolean[] flips, Randomness step) {}
 
     private Draws draws(long k) {
         TrainConfig.Training tc = config.training();
         int b = tc.batchSize();
         int n = diffusion.schedule().steps();
-        SplittableRandom rng = new SplittableRandom(mix(tc.seed(), k));
-        int[] idx = batchIndices(k, b);
+        Randomness step = rng.derive("step").step(k);
+        SplittableRandom r = step.derive("timesteps and flips").stream();
         long[] ts = new long[b];
         boolean[] flip = new boolean[b];
         for (int i = 0; i < b; i++) {
-            ts[i] = 1 + rng.nextInt(n);
-            flip[i] = tc.randomFlip() && rng.nextBoolean();
+            ts[i] = 1 + r.nextInt(n);
+            flip[i] = tc.randomFlip() && r.nextBoolean();
         }
-        Engine.getInstance().setRandomSeed(seedInt(tc.seed(), k));
-        return new Draws(idx, ts, tc.randomFlip() ? flip : null);
+        return new Draws(batchIndices(k, b), ts, tc.randomFlip() ? flip : null, step);
     }
 
     /** Noises the batch with (4), predicts, and backpropagates the mean loss; returns the loss per item. */
     private NDArray lossAndBackward(NDManager sm, Draws draws) {
         NDArray x0 = data.batch(sm, draws.indices(), draws.flips());
         NDArray t = sm.create(draws.timesteps());
-        NDArray noise = sm.randomNormal(x0.getShape());
+        NDArray noise = draws.step().derive("noise").normal(sm, x0.getShape());
+        draws.step().derive("dropout").seedEngine();
         NDArray xt = diffusion.qSample(x0, t, noise);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray out = model.forward(ps, xt, t, true);
@@ -230,7 +232,7 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < p.length; i++) {
             p[i] = i;
         }
-        SplittableRandom r = new SplittableRandom(mix(config.training().seed() ^ 0x5DEECE66DL, epoch));
+        SplittableRandom r = rng.derive("epoch order").step(epoch).stream();
         for (int i = p.length - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int tmp = p[i];
@@ -259,18 +261,6 @@ public final class Trainer implements AutoCloseable {
     /** The number of trainable scalars. */
     public long parameterCount() {
         return model.parameterCount();
-    }
-
-    static long mix(long seed, long k) {
-        long z = seed * 0x9E3779B97F4A7C15L + k * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
-    private static int seedInt(long seed, long k) {
-        long z = mix(seed, k);
-        return (int) (z ^ (z >>> 32)) & 0x7fffffff;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Charts;
 import dev.diffusion4j.io.ImageFiles;
@@ -38,11 +39,12 @@ public final class TrainingRun {
 
     /**
      * Draws the sample grid of a step: {@code count} images from the EMA weights, as 8-bit NCHW
-     * pixels, from a fixed seed. The caller supplies it (sampling is downstream of training).
+     * pixels, from the same generators every time. The caller supplies it (sampling is downstream of
+     * training).
      */
     @FunctionalInterface
     public interface Preview {
-        byte[] pixels(Denoiser ema, int count, long seed);
+        byte[] pixels(Denoiser ema, int count, Randomness rng);
     }
 
     /** Runs the trainer up to {@code training.steps}, drawing sample grids with {@code preview}. */
@@ -90,7 +92,7 @@ public final class TrainingRun {
         Path png = runDir.resolve("samples").resolve(Checkpoint.dirName(tr.currentStep()) + ".png");
         Files.createDirectories(png.getParent());
         int count = c.output().samples();
-        byte[] px = preview.pixels(tr.emaDenoiser(), count, c.training().seed() + 1234567);
+        byte[] px = preview.pixels(tr.emaDenoiser(), count, Randomness.of(c.training().seed()).derive("sample grids"));
         int cols = (int) Math.ceil(Math.sqrt(count));
         ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().imageSize(), c.model().imageSize(), cols, 2));
         return png;

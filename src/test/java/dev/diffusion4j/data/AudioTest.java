@@ -1,5 +1,6 @@
 package dev.diffusion4j.data;
 
+import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -182,9 +183,9 @@ class AudioTest {
             x[i] = 0.5 * Math.sin(2 * Math.PI * f * i / 8000.0) * Math.sin(Math.PI * i / x.length);
         }
         double[][] mag = GriffinLim.magnitude(gl.stft(x));
-        double[] y = gl.reconstruct(mag, x.length, 100, 1);
+        double[] y = gl.reconstruct(mag, x.length, 100, Randomness.of(1));
         double sc = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(y)));
-        double[] random = gl.reconstruct(mag, x.length, 0, 1);
+        double[] random = gl.reconstruct(mag, x.length, 0, Randomness.of(1));
         double sc0 = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(random)));
         assertThat(sc).isLessThan(0.1).isLessThan(sc0 / 3);
     }
@@ -281,7 +282,7 @@ class AudioTest {
         // a 500 Hz tone is brightest in a lower mel band than a 1500 Hz tone; row 0 is the top band
         assertThat(brightestRow(train.images(), 0)).isGreaterThan(brightestRow(train.images(), 2));
         // back to sound: as long as a clip, at the configured rate
-        Wav back = MelImages.soundOf(train.images().pixels(), 0, train.audio(), 1);
+        Wav back = MelImages.soundOf(train.images().pixels(), 0, train.audio(), Randomness.of(1));
         assertThat(back.samples()).hasSize(SMALL.clipSamples());
         assertThat(back.sampleRate()).isEqualTo(8000);
 

@@ -1,5 +1,6 @@
 package dev.diffusion4j.data;
 
+import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -178,9 +179,9 @@ public class DatasetsTest {
             labels[i] = i / 10; // sorted by class, as files sorted by name can be
         }
         ImageDataset d = new ImageDataset("sorted", n, 1, 2, 2, px, labels);
-        ImageDataset s = d.shuffled(7);
-        assertThat(s.shuffled(7).pixels()).isNotEqualTo(s.pixels());
-        assertThat(d.shuffled(7).pixels()).isEqualTo(s.pixels());
+        ImageDataset s = d.shuffled(Randomness.of(7));
+        assertThat(s.shuffled(Randomness.of(7)).pixels()).isNotEqualTo(s.pixels());
+        assertThat(d.shuffled(Randomness.of(7)).pixels()).isEqualTo(s.pixels());
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (int i = 0; i < n; i++) {
             int id = s.pixels()[i * 4];

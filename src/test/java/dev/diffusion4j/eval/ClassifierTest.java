@@ -1,5 +1,6 @@
 package dev.diffusion4j.eval;
 
+import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -31,7 +32,7 @@ class ClassifierTest {
     @Test
     void learnsSavesLoadsAndSummarises(@TempDir Path dir) throws Exception {
         try (NDManager m = Tensors.manager(1)) {
-            ClassifierTraining.Trained c = ClassifierTraining.train(halves(256, 1), 2, 32, 3e-3, 5, m, null);
+            ClassifierTraining.Trained c = ClassifierTraining.train(halves(256, 1), 2, 32, 3e-3, Randomness.of(5), m, null);
             ImageDataset test = halves(200, 2);
             double acc = ClassifierTraining.accuracy(c, test, 50, m);
             assertThat(acc).isGreaterThan(0.95);

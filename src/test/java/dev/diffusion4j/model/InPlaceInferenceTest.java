@@ -1,5 +1,6 @@
 package dev.diffusion4j.model;
 
+import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -24,9 +25,8 @@ class InPlaceInferenceTest {
         Djl.engine();
         UNetConfig c = new UNetConfig(8, 1, 16, List.of(1, 2), 1, List.of(4), 1, 0.0, 4);
         try (NDManager m = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(3);
             UNet net = new UNet(c);
-            net.initializeParameters(m);
+            net.initializeParameters(m, Randomness.of(3));
             ParameterStore ps = new ParameterStore(m, false);
             NDArray x = m.randomNormal(new Shape(3, 1, 8, 8));
             NDArray t = m.create(new long[] {1, 500, 999});
@@ -61,7 +61,7 @@ class InPlaceInferenceTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(4);
             UNet net = new UNet(c);
-            net.initializeParameters(m);
+            net.initializeParameters(m, Randomness.of(4));
             ParameterStore ps = new ParameterStore(m, false);
             NDArray x = m.randomNormal(new Shape(n, 1, 8, 8));
             NDArray t = m.randomInteger(1, 1000, new Shape(n), DataType.INT64);

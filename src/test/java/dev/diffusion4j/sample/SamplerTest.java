@@ -1,5 +1,6 @@
 package dev.diffusion4j.sample;
 
+import dev.diffusion4j.engine.Randomness;
 import static dev.diffusion4j.testing.Tensors.doubles;
 import static dev.diffusion4j.testing.Tensors.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +66,7 @@ class SamplerTest {
         try (NDManager m = Tensors.manager(4)) {
             NDArray target = m.randomUniform(-0.9f, 0.9f, new Shape(2, 1, 3, 3));
             Denoiser oracle = (x, t) -> d.predictEpsFromX0(x, t, target);
-            NDArray out = SamplingLoop.sample(oracle, new DdimSampler(d, 20, 0), new Shape(2, 1, 3, 3), 9, m, null, null);
+            NDArray out = SamplingLoop.sample(oracle, new DdimSampler(d, 20, 0), new Shape(2, 1, 3, 3), Randomness.of(9), 0, m, null, null);
             assertThat(maxAbsDiff(doubles(out), doubles(target))).isLessThan(1e-3);
         }
     }
@@ -76,13 +77,13 @@ class SamplerTest {
         Denoiser model = (x, t) -> Ops.mul(x, 0.1);
         try (NDManager m = Tensors.manager(1)) {
             Shape shape = new Shape(2, 1, 4, 4);
-            double[] a = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, 5, m, null, null));
-            double[] b = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, 5, m, null, null));
-            double[] c = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, 6, m, null, null));
+            double[] a = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, m, null, null));
+            double[] b = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, m, null, null));
+            double[] c = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(6), 0, m, null, null));
             assertThat(a).containsExactly(b);
             assertThat(a).isNotEqualTo(c);
             int[] calls = {0};
-            SamplingLoop.sample(model, new DdimSampler(d, 10, 0.5), shape, 5, m, (i, t, x, x0) -> calls[0]++, null);
+            SamplingLoop.sample(model, new DdimSampler(d, 10, 0.5), shape, Randomness.of(5), 0, m, (i, t, x, x0) -> calls[0]++, null);
             assertThat(calls[0]).isEqualTo(10);
         }
     }
