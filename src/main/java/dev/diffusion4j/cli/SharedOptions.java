@@ -1,6 +1,7 @@
 package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.sample.DpmSolverPlusPlus;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Path;
@@ -77,11 +78,17 @@ final class SharedOptions {
     /** {@code --sampler KIND --steps N --eta E}, parsed into a {@link SamplerSpec}. */
     static final class SamplerOptions {
         @Option(names = "--sampler", paramLabel = "KIND", converter = KindConverter.class,
-                description = "ddpm (the paper's Algorithm 2, all T steps) or ddim. Default: ${DEFAULT-VALUE}.")
+                description = "ddpm (the paper's Algorithm 2, all T steps), ddim or dpm-solver++ (DPM-Solver++(2M)). "
+                        + "Default: ${DEFAULT-VALUE}.")
         SamplerSpec.Kind kind;
 
-        @Option(names = "--steps", paramLabel = "N", description = "Model evaluations (DDIM default 50); DDPM always takes all T.")
+        @Option(names = "--steps", paramLabel = "N",
+                description = "Model evaluations (default 50 for ddim, 20 for dpm-solver++); ddpm always takes all T.")
         Integer steps;
+
+        @Option(names = "--grid", paramLabel = "G", converter = GridConverter.class,
+                description = "Where dpm-solver++ evaluates the model: logsnr (evenly in log-SNR, the default) or uniform (evenly in t).")
+        DpmSolverPlusPlus.Grid grid;
 
         @Option(names = "--eta", paramLabel = "E", description = "DDIM's eta (0: deterministic). Default: ${DEFAULT-VALUE}.")
         double eta;
@@ -96,7 +103,19 @@ final class SharedOptions {
 
         /** The parsed choice. */
         SamplerSpec spec() {
-            return new SamplerSpec(kind, steps, eta);
+            return new SamplerSpec(kind, steps, eta, grid);
+        }
+    }
+
+    /** {@code logsnr} or {@code uniform}. */
+    static final class GridConverter implements ITypeConverter<DpmSolverPlusPlus.Grid> {
+        @Override
+        public DpmSolverPlusPlus.Grid convert(String value) {
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "logsnr", "log-snr" -> DpmSolverPlusPlus.Grid.LOG_SNR;
+                case "uniform", "uniform-t" -> DpmSolverPlusPlus.Grid.UNIFORM_T;
+                default -> throw new TypeConversionException("unknown grid '" + value + "' (expected logsnr or uniform)");
+            };
         }
     }
 

@@ -20,4 +20,14 @@ public interface Sampler {
      * @param noise standard normal noise of the sample's shape (ignored where the step adds none)
      */
     StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise);
+
+    /**
+     * The same step for samplers that also use the x_0 predicted one step earlier (multistep
+     * solvers); the others ignore it.
+     *
+     * @param previousPredX0 the previous step's predicted x_0, or null at the first step
+     */
+    default StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise, NDArray previousPredX0) {
+        return step(modelOutput, i, sample, noise);
+    }
 }

@@ -11,14 +11,25 @@ import java.util.Locale;
  * @param kind the algorithm
  * @param steps model evaluations, or null for the kind's default
  * @param eta DDIM's η (0: deterministic); ignored by the other kinds
+ * @param grid where DPM-Solver++ evaluates the model, or null for its default ({@link #DEFAULT_GRID})
  */
-public record SamplerSpec(Kind kind, Integer steps, double eta) {
+public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlus.Grid grid) {
+    /** DPM-Solver++'s grid when none is named. */
+    public static final DpmSolverPlusPlus.Grid DEFAULT_GRID = DpmSolverPlusPlus.Grid.LOG_SNR;
+
+    /** A spec with the default grid. */
+    public SamplerSpec(Kind kind, Integer steps, double eta) {
+        this(kind, steps, eta, null);
+    }
+
     /** The samplers, by the names the command line uses. */
     public enum Kind {
         /** Ancestral sampling over all T steps, the paper's Algorithm 2. */
         DDPM("ddpm", 0),
         /** DDIM on an evenly spaced grid. */
-        DDIM("ddim", 50);
+        DDIM("ddim", 50),
+        /** DPM-Solver++(2M), multistep second order in data prediction. */
+        DPM_SOLVER_PP("dpm-solver++", 20);
 
         private final String cliName;
         private final int defaultSteps;
@@ -86,11 +97,17 @@ public record SamplerSpec(Kind kind, Integer steps, double eta) {
         return switch (kind) {
             case DDPM -> new DdpmSampler(d);
             case DDIM -> new DdimSampler(d, evaluations(d), eta);
+            case DPM_SOLVER_PP -> new DpmSolverPlusPlus(d, evaluations(d), grid == null ? DEFAULT_GRID : grid, 2);
         };
     }
 
     /** A short label, e.g. {@code DDIM-50} or {@code DDPM-1000}. */
     public String describe(GaussianDiffusion d) {
-        return kind.name().replace("_PP", "++").replace('_', '-') + "-" + evaluations(d);
+        String name = switch (kind) {
+            case DDPM -> "DDPM";
+            case DDIM -> eta == 0 ? "DDIM" : "DDIM(eta=" + eta + ")";
+            case DPM_SOLVER_PP -> "DPM-Solver++" + ((grid == null ? DEFAULT_GRID : grid) == DpmSolverPlusPlus.Grid.UNIFORM_T ? "(uniform t)" : "");
+        };
+        return name + "-" + evaluations(d);
     }
 }

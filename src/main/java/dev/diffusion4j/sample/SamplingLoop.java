@@ -47,23 +47,32 @@ public final class SamplingLoop {
         NDArray x = rng.derive("x_T").normalPerItem(m, shape, firstItem);
         Randomness noises = rng.derive("noise");
         int[] ts = sampler.timesteps();
+        NDArray previousPredX0 = null;
         for (int i = 0; i < ts.length; i++) {
             try (NDManager step = m.newSubManager()) {
                 NDArray xi = x;
-                xi.attach(step); // the previous sample is freed with this step
+                xi.attach(step); // the previous sample and prediction are freed with this step
+                if (previousPredX0 != null) {
+                    previousPredX0.attach(step);
+                }
                 NDArray t = timestepArray(xi, ts[i]);
                 NDArray out = model.apply(xi, t);
                 NDArray noise = noises.step(i).normalPerItem(step, shape, firstItem);
-                StepOutput o = sampler.step(out, i, xi, noise);
+                StepOutput o = sampler.step(out, i, xi, noise, previousPredX0);
                 if (observer != null) {
                     observer.after(i, ts[i], o.prevSample(), o.predX0());
                 }
                 x = o.prevSample();
                 x.attach(m);
+                previousPredX0 = o.predX0();
+                previousPredX0.attach(m);
             }
             if (progress != null) {
                 progress.accept(i + 1);
             }
+        }
+        if (previousPredX0 != null) {
+            previousPredX0.close();
         }
         return x.clip(-1, 1);
     }
