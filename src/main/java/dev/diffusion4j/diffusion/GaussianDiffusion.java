@@ -21,9 +21,13 @@ import java.util.function.IntToDoubleFunction;
  * @param prediction what the network outputs
  * @param variance the fixed reverse variance σ_t²
  * @param loss the training objective
+ * @param minSnrGamma γ of {@link LossType#MIN_SNR} (unused by the other losses)
  */
 public record GaussianDiffusion(
-        NoiseSchedule schedule, PredictionType prediction, VarianceType variance, LossType loss) {
+        NoiseSchedule schedule, PredictionType prediction, VarianceType variance, LossType loss, double minSnrGamma) {
+
+    /** γ = 5, Hang et al.'s choice. */
+    public static final double DEFAULT_MIN_SNR_GAMMA = 5.0;
 
     private static final double LN2 = Math.log(2);
 
@@ -32,6 +36,14 @@ public record GaussianDiffusion(
         Objects.requireNonNull(prediction, "prediction");
         Objects.requireNonNull(variance, "variance");
         Objects.requireNonNull(loss, "loss");
+        if (!(minSnrGamma > 0) || !Double.isFinite(minSnrGamma)) {
+            throw new IllegalArgumentException("diffusion.minSnrGamma must be positive, got " + minSnrGamma);
+        }
+    }
+
+    /** A diffusion with the default γ for min-SNR weighting. */
+    public GaussianDiffusion(NoiseSchedule schedule, PredictionType prediction, VarianceType variance, LossType loss) {
+        this(schedule, prediction, variance, loss, DEFAULT_MIN_SNR_GAMMA);
     }
 
     /** ε-prediction, σ_t² = β_t, L_simple: the paper's configuration. */
@@ -218,9 +230,24 @@ public record GaussianDiffusion(
     }
 
     /**
+     * The min-SNR-γ weight of the squared error of this diffusion's {@link PredictionType} at t, so
+     * that weight · ||target - output||² = min(SNR_t, γ) · ||x_0 - x̂_0||²: min(SNR, γ)/SNR for ε,
+     * min(SNR, γ) for x_0, min(SNR, γ)/(SNR + 1) for v.
+     */
+    public double minSnrWeight(int t) {
+        double snr = schedule.snr(t);
+        double clipped = Math.min(snr, minSnrGamma);
+        return switch (prediction) {
+            case EPSILON -> clipped / snr;
+            case SAMPLE -> clipped;
+            case V -> clipped / (snr + 1);
+        };
+    }
+
+    /**
      * The training loss per batch item for a model output at x_t = qSample(x0, t, noise), under this
-     * diffusion's {@link LossType}: (25) against the target of the {@link PredictionType}, or (24) on
-     * the implied ε.
+     * diffusion's {@link LossType}: (25) against the target of the {@link PredictionType}, (24) on
+     * the implied ε, or (25) weighted by {@link #minSnrWeight}.
      */
     public NDArray trainingLoss(NDArray modelOutput, NDArray x0, NDArray xt, NDArray t, NDArray noise) {
         if (loss == LossType.WEIGHTED) {
@@ -231,7 +258,11 @@ public record GaussianDiffusion(
             case SAMPLE -> x0;
             case V -> vTarget(x0, t, noise);
         };
-        return lossSimple(target, modelOutput);
+        NDArray simple = lossSimple(target, modelOutput);
+        if (loss == LossType.MIN_SNR) {
+            return simple.mul(extract(this::minSnrWeight, t, t));
+        }
+        return simple;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -47,11 +47,18 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
     /**
      * @param schedule {@code linear}, {@code cosine}, {@code sigmoid} or {@code file:PATH}
      * @param timesteps T
+     * @param minSnrGamma γ of the {@code MIN_SNR} loss
      */
-    public record Diffusion(String schedule, int timesteps, PredictionType prediction, VarianceType variance, LossType loss) {
+    public record Diffusion(String schedule, int timesteps, PredictionType prediction, VarianceType variance, LossType loss,
+            double minSnrGamma) {
+        /** The paper's settings with the default γ. */
+        public Diffusion(String schedule, int timesteps, PredictionType prediction, VarianceType variance, LossType loss) {
+            this(schedule, timesteps, prediction, variance, loss, GaussianDiffusion.DEFAULT_MIN_SNR_GAMMA);
+        }
+
         /** The schedule tables and equations this describes. */
         public GaussianDiffusion build() {
-            return new GaussianDiffusion(NoiseSchedule.of(BetaSchedule.parse(schedule), timesteps), prediction, variance, loss);
+            return new GaussianDiffusion(NoiseSchedule.of(BetaSchedule.parse(schedule), timesteps), prediction, variance, loss, minSnrGamma);
         }
     }
 

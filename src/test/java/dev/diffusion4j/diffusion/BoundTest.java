@@ -213,4 +213,29 @@ class BoundTest {
             assertThat(loss[1]).isCloseTo(0.25 * LINEAR.lossWeight(700), within(1e-6));
         }
     }
+
+    @Test
+    void minSnrLossIsTheX0ErrorWeightedByTheClippedSnrForEveryPrediction() {
+        // independent of the weight formulas: compute x̂_0 from the output and weigh its squared error by min(SNR, γ)
+        try (NDManager m = Tensors.manager(13)) {
+            Shape shape = new Shape(4, 1, 3, 3);
+            NDArray x0 = m.randomUniform(-1, 1, shape);
+            NDArray eps = m.randomNormal(shape);
+            long[] ts = {1, 40, 300, 990}; // SNR from ~1e4 (clipped to γ) down to ~4e-5
+            NDArray t = m.create(ts);
+            for (double gamma : new double[] {5, 1}) {
+                for (PredictionType pt : PredictionType.values()) {
+                    GaussianDiffusion d = new GaussianDiffusion(LINEAR, pt, VarianceType.FIXED_LARGE, LossType.MIN_SNR, gamma);
+                    NDArray xt = d.qSample(x0, t, eps);
+                    NDArray output = m.randomNormal(shape);
+                    double[] loss = doubles(d.trainingLoss(output, x0, xt, t, eps));
+                    double[] x0Err = doubles(GaussianMath.meanFlat(x0.sub(d.predictX0(output, xt, t)).square()));
+                    for (int i = 0; i < ts.length; i++) {
+                        double want = Math.min(LINEAR.snr((int) ts[i]), gamma) * x0Err[i];
+                        assertThat(loss[i]).as("%s gamma %s t %d", pt, gamma, ts[i]).isCloseTo(want, within(2e-4 * Math.abs(want) + 1e-7));
+                    }
+                }
+            }
+        }
+    }
 }
