@@ -17,7 +17,8 @@ import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
 import dev.diffusion4j.io.Npy;
-import dev.diffusion4j.model.UNet;
+import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.sample.Guidance;
 import dev.diffusion4j.sample.Sampler;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,6 +70,15 @@ public final class FidCommand implements Callable<Integer> {
     @Mixin
     private SeedOption seed = new SeedOption(0);
 
+    @Option(names = "--class-conditional",
+            description = "Draw the classes in turn from a class-conditional model and also report the classifier's accuracy on "
+                    + "the requested classes, once per --guidance scale.")
+    private boolean classConditional;
+
+    @Option(names = "--guidance", split = ",", paramLabel = "W", defaultValue = "1",
+            description = "Guidance scales for --class-conditional, e.g. 0,1,2,3,5. Default: ${DEFAULT-VALUE}.")
+    private List<Double> guidance;
+
     /** Seeds the random choice of real subsets. */
     static final long SUBSET_SEED = 20200619L;
 
@@ -82,16 +93,38 @@ public final class FidCommand implements Callable<Integer> {
         if (num.num < 2 || batch.batch < 1) {
             throw new UserInputException("--num must be at least 2 and --batch at least 1");
         }
+        if (classConditional && samples != null) {
+            throw new UserInputException("--class-conditional samples a checkpoint; it does not apply to --samples");
+        }
         Djl.engine();
         try (NDManager m = NDManager.newBaseManager()) {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             References refs = references(c);
-            long start = System.nanoTime();
-            Generated gen = samples != null ? readSamples(c) : sample(m);
-            double sampleSecs = (System.nanoTime() - start) / 1e9;
-            report(c, gen, refs, sampleSecs, m);
+            if (samples != null) {
+                report(c, readSamples(c), refs, 0, m);
+            } else if (!classConditional) {
+                sampleAndReport(c, refs, null, 1, m);
+            } else {
+                Checkpoint ckpt = checkpoint.open();
+                if (!ckpt.config().model().conditional()) {
+                    throw new UserInputException("--class-conditional needs a class-conditional model; " + ckpt.dir() + " has model.classes = 0");
+                }
+                long[] labels = new long[num.num];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = i % ckpt.config().model().classes();
+                }
+                for (double w : guidance) {
+                    sampleAndReport(c, refs, labels, w, m);
+                }
+            }
         }
         return 0;
+    }
+
+    private void sampleAndReport(ClassifierTraining.Trained c, References refs, long[] labels, double w, NDManager m) throws IOException {
+        long start = System.nanoTime();
+        Generated gen = sample(labels, w, m);
+        report(c, gen, refs, (System.nanoTime() - start) / 1e9, m);
     }
 
     private References references(ClassifierTraining.Trained c) {
@@ -119,20 +152,28 @@ public final class FidCommand implements Callable<Integer> {
                 samples.toString());
     }
 
-    private Generated sample(NDManager m) throws IOException {
+    /** Samples from the checkpoint, guided towards {@code labels} with scale {@code w} (unconditional when labels is null). */
+    private Generated sample(long[] labels, double w, NDManager parent) throws IOException {
         Checkpoint ckpt = checkpoint.open();
         GaussianDiffusion d = ckpt.config().diffusion().build();
         SamplerSpec how = sampler.spec();
         Sampler s = how.build(d);
-        UNet model = ckpt.model(m, true);
-        ParameterStore ps = new ParameterStore(m, false);
         int ch = ckpt.config().model().channels();
         int hw = ckpt.config().model().imageSize();
         int n = num.num;
-        byte[] px = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, n, batch.batch, ch, hw, Randomness.of(seed.seed), m, null,
-                k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
+        byte[] px;
+        try (NDManager m = parent.newSubManager()) {
+            Denoiser net = Denoiser.of(ckpt.model(m, true), new ParameterStore(m, false));
+            if (labels != null) {
+                net = Guidance.of(net, w, ckpt.config().model().nullLabel());
+            }
+            px = SamplingLoop.generate(net, s, n, batch.batch, ch, hw, Randomness.of(seed.seed), labels, m, null,
+                    k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
+        }
         Outputs.progressDone(spec.commandLine().getErr());
-        return new Generated(new ImageDataset("samples", n, ch, hw, hw, px, null), ckpt.dir() + ", " + how.describe(d));
+        int[] asked = labels == null ? null : java.util.Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
+        String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", w));
+        return new Generated(new ImageDataset("samples", n, ch, hw, hw, px, asked), what);
     }
 
     private void report(ClassifierTraining.Trained c, Generated generated, References refs, double sampleSecs, NDManager m) {
@@ -154,6 +195,10 @@ public final class FidCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
         pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; test images %.4f), histogram %s%n",
                 gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), real.classEntropyBits(), Arrays.toString(gen.histogram()));
+        if (generated.images().labels() != null) {
+            pw.printf(Locale.ROOT, "classifier accuracy on the requested classes %.4f%n",
+                    ClassifierTraining.accuracy(c, generated.images(), 500, m));
+        }
         pw.printf(Locale.ROOT, "sampling wall time %.1f s%n", sampleSecs);
     }
 }

@@ -14,6 +14,7 @@ import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.Likelihood;
 import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.model.UNet;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
@@ -92,7 +93,7 @@ public final class NllCommand implements Callable<Integer> {
             UNet model = ckpt.model(m, !noEma);
             ParameterStore ps = new ParameterStore(m, false);
             int n = Math.min(num.num, images.count());
-            r = Likelihood.bpd((x, t) -> model.forward(ps, x, t, false), d, images, n, batch.batch, strata, Randomness.of(seed.seed), m,
+            r = Likelihood.bpd(Denoiser.of(model, ps), d, images, n, batch.batch, strata, Randomness.of(seed.seed), m,
                     k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " images"));
             Outputs.progressDone(spec.commandLine().getErr());
         }

@@ -15,8 +15,10 @@ import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.io.ImageFiles;
+import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.model.UNet;
 import dev.diffusion4j.model.UNetConfig;
+import dev.diffusion4j.sample.Guidance;
 import dev.diffusion4j.sample.Sampler;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
@@ -69,6 +71,20 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "PNG showing x_t and the predicted x_0 at a dozen timesteps.")
     private Path trajectory;
 
+    @Option(names = "--class", split = ",", paramLabel = "CLASS",
+            description = "For a class-conditional model: the classes to draw, by index or name (7, seven, 3,5 or all); --num "
+                    + "is then per class (default 64 for one class, 10 for several) and a PNG has one row per class. "
+                    + "Without it such a model draws all classes in turn.")
+    private List<String> classTokens;
+
+    @Option(names = "--guidance", paramLabel = "W",
+            description = "Classifier-free guidance scale for a class-conditional model: 0 unconditional, 1 plain conditional, "
+                    + "larger trades diversity for fidelity. Default: " + GUIDANCE_DEFAULT + ".")
+    private Double guidance;
+
+    /** The guidance scale when none is given. */
+    static final double GUIDANCE_DEFAULT = 2.0;
+
     /** What --out names. */
     private enum Output { PNG, NPY, DIRECTORY }
 
@@ -86,28 +102,79 @@ public final class SampleCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Trajectory traj = trajectory == null ? null : new Trajectory(s.timesteps().length, Math.min(4, Math.min(num.num, batch.batch)));
+        Classes classes = classes(ckpt);
+        Trajectory traj = trajectory == null ? null : new Trajectory(s.timesteps().length, Math.min(4, Math.min(classes.total(), batch.batch)));
         long start = System.nanoTime();
         Djl.engine();
         long loopStart;
         byte[] pixels;
         try (NDManager m = NDManager.newBaseManager()) {
             UNet model = ckpt.model(m, !noEma);
-            ParameterStore ps = new ParameterStore(m, false);
+            Denoiser net = Denoiser.of(model, new ParameterStore(m, false));
+            if (classes.labels() != null) {
+                net = Guidance.of(net, classes.guidance(), ckpt.config().model().nullLabel());
+            }
             loopStart = System.nanoTime();
-            pixels = SamplingLoop.generate((xt, t) -> model.forward(ps, xt, t, false), s, num.num, batch.batch, ckpt.config().model().channels(),
-                    ckpt.config().model().imageSize(), Randomness.of(seed.seed), m, traj, null);
+            pixels = SamplingLoop.generate(net, s, classes.total(), batch.batch, ckpt.config().model().channels(),
+                    ckpt.config().model().imageSize(), Randomness.of(seed.seed), classes.labels(), m, traj, null);
         }
         double secs = (System.nanoTime() - start) / 1e9;
         double loopSecs = (System.nanoTime() - loopStart) / 1e9;
-        write(kind, ckpt, pixels);
+        write(kind, ckpt, pixels, classes);
         if (traj != null) {
             traj.write(trajectory, ckpt.config().model());
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "%d samples, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
-                + "engine start and weights %.1f s) -> %s%n", num.num, sampler.kind, s.timesteps().length, ckpt.dir(), secs, loopSecs,
-                secs - loopSecs, out);
+        spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
+                + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), sampler.kind, s.timesteps().length,
+                ckpt.dir(), secs, loopSecs, secs - loopSecs, out);
         return 0;
+    }
+
+    /**
+     * What to draw: the label of each sample (null for an unconditional model), grouped into rows of
+     * {@code perRow} when classes were asked for by name, and the guidance scale.
+     */
+    private record Classes(long[] labels, List<String> rowNames, int perRow, double guidance, int total) {
+        String describe() {
+            if (labels == null) {
+                return "";
+            }
+            return rowNames == null ? String.format(Locale.ROOT, " (all classes in turn, guidance %.2g)", guidance)
+                    : String.format(Locale.ROOT, " (%d each of %s, guidance %.2g)", perRow, String.join(", ", rowNames), guidance);
+        }
+    }
+
+    private Classes classes(Checkpoint ckpt) {
+        UNetConfig mc = ckpt.config().model();
+        if (!mc.conditional()) {
+            if (classTokens != null || guidance != null) {
+                throw new UserInputException("--class and --guidance need a class-conditional model; " + ckpt.dir()
+                        + " has model.classes = 0");
+            }
+            return new Classes(null, null, 0, 1, num.num);
+        }
+        double w = guidance == null ? GUIDANCE_DEFAULT : guidance;
+        if (!(w >= 0) || !Double.isFinite(w)) {
+            throw new ParameterException(spec.commandLine(), "--guidance must be ≥ 0, got " + w);
+        }
+        List<String> names = ckpt.config().classNames();
+        if (classTokens == null) {
+            long[] labels = new long[num.num];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = i % mc.classes();
+            }
+            return new Classes(labels, null, 0, w, num.num);
+        }
+        List<Integer> chosen = ClassChoice.resolve(classTokens, names, mc.classes());
+        boolean numGiven = spec.commandLine().getParseResult().hasMatchedOption("--num");
+        int perClass = numGiven ? num.num : chosen.size() == 1 ? 64 : 10;
+        long[] labels = new long[chosen.size() * perClass];
+        List<String> rows = new ArrayList<>();
+        for (int r = 0; r < chosen.size(); r++) {
+            java.util.Arrays.fill(labels, r * perClass, (r + 1) * perClass, chosen.get(r));
+            rows.add(ClassChoice.name(chosen.get(r), names));
+        }
+        return new Classes(labels, rows, perClass, w, labels.length);
     }
 
     /** Checks the output paths before any work; returns what --out names. */
@@ -129,13 +196,15 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     /** A grid, an array, one PNG per sample, or (for an audio run) one WAV and one mel picture per sample. */
-    private void write(Output kind, Checkpoint ckpt, byte[] pixels) throws IOException {
+    private void write(Output kind, Checkpoint ckpt, byte[] pixels, Classes classes) throws IOException {
         UNetConfig mc = ckpt.config().model();
         int c = mc.channels();
         int hw = mc.imageSize();
-        int n = num.num;
+        int n = classes.total();
         switch (kind) {
-            case PNG -> ImageFiles.writePng(out, ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
+            case PNG -> ImageFiles.writePng(out, classes.rowNames() != null && classes.rowNames().size() > 1
+                    ? ImageFiles.labelledGrid(pixels, classes.rowNames(), classes.perRow(), c, hw, hw, 2)
+                    : ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
             case NPY -> ImageFiles.writeNpy(out, pixels, n, c, hw, hw);
             case DIRECTORY -> {
                 Files.createDirectories(out);

@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -130,13 +132,29 @@ public final class TrainCommand implements Callable<Integer> {
     private record Prepared(TrainConfig config, ImageDataset images) {}
 
     private Prepared withMeasuredAudio(TrainConfig config) {
+        Prepared p;
         if (config.data() instanceof DataSpec.Wav wav && !config.audio().hasStats()) {
             // the first read of a wav: folder measures its log-mel range; the images come with it
             AudioDatasets.Loaded loaded = AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, config.audio());
-            return new Prepared(config.withAudio(loaded.audio()), loaded.images());
+            p = new Prepared(config.withAudio(loaded.audio()), loaded.images());
+        } else {
+            p = new Prepared(config, Datasets.load(config.data(), Datasets.Split.TRAIN, config.model().imageSize(),
+                    config.model().channels(), config.audio()));
         }
-        return new Prepared(config, Datasets.load(config.data(), Datasets.Split.TRAIN, config.model().imageSize(),
-                config.model().channels(), config.audio()));
+        return withClassNames(p);
+    }
+
+    /** A class-conditional run stores its data's class names (or the label numbers) the first time it reads it. */
+    private static Prepared withClassNames(Prepared p) {
+        TrainConfig c = p.config();
+        if (!c.model().conditional() || !c.classNames().isEmpty()) {
+            return p;
+        }
+        List<String> names = p.images().classNames();
+        if (names == null || names.size() != c.model().classes()) {
+            names = java.util.stream.IntStream.range(0, c.model().classes()).mapToObj(Integer::toString).toList();
+        }
+        return new Prepared(c.withClassNames(names), p.images());
     }
 
     /** Refuses a run directory that is a file, a finished resume, or a fresh run over old checkpoints. */
@@ -161,16 +179,21 @@ public final class TrainCommand implements Callable<Integer> {
         pw.flush();
     }
 
-    /** The sample grids a run writes: DDIM (η = 0) with {@code output.sampleSteps} steps from the EMA weights. */
+    /**
+     * The sample grids a run writes: DDIM (η = 0) with {@code output.sampleSteps} steps from the EMA
+     * weights; a class-conditional model draws the classes in turn, without guidance.
+     */
     static TrainingRun.Preview previews(TrainConfig config) {
         GaussianDiffusion diffusion = config.diffusion().build();
         Sampler sampler = new SamplerSpec(SamplerSpec.Kind.DDIM, Math.min(config.output().sampleSteps(), diffusion.schedule().steps()), 0)
                 .build(diffusion);
         int c = config.model().channels();
         int s = config.model().imageSize();
+        int classes = config.model().classes();
         return (ema, count, rng) -> {
             try (NDManager m = NDManager.newBaseManager()) {
-                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, s, s), rng, 0, m, null, null));
+                NDArray labels = classes == 0 ? null : m.create(java.util.stream.LongStream.range(0, count).map(i -> i % classes).toArray());
+                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, s, s), rng, 0, labels, m, null, null));
             }
         };
     }

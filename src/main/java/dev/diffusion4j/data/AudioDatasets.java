@@ -21,6 +21,9 @@ public final class AudioDatasets {
     private static final Pattern FSDD = Pattern.compile("(\\d)_([A-Za-z]+)_(\\d+)\\.wav");
     private static final int BATCH = 256;
 
+    /** The class names of the Free Spoken Digit Dataset's labels. */
+    public static final List<String> SPOKEN_DIGITS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
+
     private AudioDatasets() {}
 
     /** One clip of a folder. */
@@ -119,7 +122,8 @@ public final class AudioDatasets {
             }
             boolean labelled = clips.stream().allMatch(c -> c.label() >= 0);
             int[] labels = labelled ? clips.stream().mapToInt(Clip::label).toArray() : null;
-            return new Loaded(new ImageDataset("wav:" + dir, clips.size(), 1, a.nMels(), a.frames(), pixels, labels), a);
+            return new Loaded(new ImageDataset("wav:" + dir, clips.size(), 1, a.nMels(), a.frames(), pixels, labels,
+                    labelled ? SPOKEN_DIGITS : null), a);
         }
     }
 

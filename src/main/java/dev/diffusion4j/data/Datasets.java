@@ -22,6 +22,15 @@ public final class Datasets {
 
     private Datasets() {}
 
+    /** The class names of MNIST: the digits. */
+    public static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    /** The class names of Fashion-MNIST, in label order. */
+    public static final List<String> FASHION = List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+            "sneaker", "bag", "ankle-boot");
+    /** The class names of CIFAR-10, in label order. */
+    public static final List<String> CIFAR10 = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+            "ship", "truck");
+
     /** Which part of a data set. */
     public enum Split {
         TRAIN,
@@ -48,7 +57,7 @@ public final class Datasets {
             return AudioDatasets.load(w.dir(), split, audio).images();
         }
         if (spec instanceof DataSpec.Mnist m) {
-            return mnist(m.dir(), split);
+            return mnist(m.dir(), split, m.fashion());
         }
         if (spec instanceof DataSpec.Cifar10 c) {
             return cifar10(c.dir(), split);
@@ -64,18 +73,23 @@ public final class Datasets {
         String base = "/dev/diffusion4j/data/mnist-train-5k-";
         Idx.Array img = Idx.readResource(base + "images-idx3-ubyte.gz", 3);
         Idx.Array lab = Idx.readResource(base + "labels-idx1-ubyte.gz", 1);
-        return mnistArrays("embedded MNIST subset", img, lab, "embedded MNIST subset labels");
+        return mnistArrays("embedded MNIST subset", img, lab, "embedded MNIST subset labels", DIGITS);
+    }
+
+    /** MNIST IDX files in {@code dir}, gzipped or not. */
+    public static ImageDataset mnist(Path dir, Split split) {
+        return mnist(dir, split, false);
     }
 
     /** MNIST or Fashion-MNIST IDX files in {@code dir}, gzipped or not. */
-    public static ImageDataset mnist(Path dir, Split split) {
+    public static ImageDataset mnist(Path dir, Split split, boolean fashion) {
         if (!Files.isDirectory(dir)) {
             throw new DataException(dir + ": not a directory");
         }
         String prefix = split == Split.TRAIN ? "train" : "t10k";
         Path img = find(dir, prefix + "-images-idx3-ubyte");
         Path lab = find(dir, prefix + "-labels-idx1-ubyte");
-        return mnistFiles(img.toString(), img, lab);
+        return mnistArrays(img.toString(), Idx.read(img, 3), Idx.read(lab, 1), lab.toString(), fashion ? FASHION : DIGITS);
     }
 
     private static Path find(Path dir, String base) {
@@ -89,19 +103,22 @@ public final class Datasets {
     }
 
     static ImageDataset mnistFiles(String name, Path images, Path labels) {
-        return mnistArrays(name, Idx.read(images, 3), Idx.read(labels, 1), labels + "");
+        return mnistArrays(name, Idx.read(images, 3), Idx.read(labels, 1), labels + "", DIGITS);
     }
 
-    private static ImageDataset mnistArrays(String name, Idx.Array img, Idx.Array lab, String labels) {
-        String images = name;
+    /** Images and their labels, which must be as many and each name one of {@code names}. */
+    private static ImageDataset mnistArrays(String name, Idx.Array img, Idx.Array lab, String labels, List<String> names) {
         if (lab.dims()[0] != img.dims()[0]) {
-            throw new DataException(labels + ": " + lab.dims()[0] + " labels for the " + img.dims()[0] + " images of " + images);
+            throw new DataException(labels + ": " + lab.dims()[0] + " labels for the " + img.dims()[0] + " images of " + name);
         }
         int[] l = new int[lab.dims()[0]];
         for (int i = 0; i < l.length; i++) {
             l[i] = lab.data()[i] & 0xff;
+            if (l[i] >= names.size()) {
+                throw new DataException(labels + ": label " + l[i] + " of item " + i + " is not one of the " + names.size() + " classes");
+            }
         }
-        return new ImageDataset(name, img.dims()[0], 1, img.dims()[1], img.dims()[2], img.data(), l);
+        return new ImageDataset(name, img.dims()[0], 1, img.dims()[1], img.dims()[2], img.data(), l, names);
     }
 
     /** CIFAR-10 binary batches: records of one label byte and 3,072 pixel bytes (R, G, B planes of 32x32). */
@@ -150,10 +167,15 @@ public final class Datasets {
                 System.arraycopy(b, r * record + 1, pixels, k * 3072, 3072);
             }
         }
-        return new ImageDataset("cifar10:" + dir, n, 3, 32, 32, pixels, labels);
+        return new ImageDataset("cifar10:" + dir, n, 3, 32, 32, pixels, labels, CIFAR10);
     }
 
-    /** Every PNG or JPEG below {@code dir}, center-cropped to a square and scaled to {@code size}. */
+    /**
+     * Every PNG or JPEG below {@code dir}, center-cropped to a square and scaled to {@code size}.
+     * When every file sits in a subfolder of {@code dir} (the ImageFolder convention), the sorted
+     * names of those subfolders are the classes and each image is labelled by its own; otherwise the
+     * images have no labels.
+     */
     public static ImageDataset images(Path dir, int size, int channels) {
         if (!Files.isDirectory(dir)) {
             throw new DataException(dir + ": not a directory");
@@ -194,7 +216,28 @@ public final class Datasets {
                 }
             }
         }
-        return new ImageDataset("images:" + dir, files.size(), channels, size, size, pixels, null);
+        List<String> classes = folderClasses(dir, files);
+        int[] labels = null;
+        if (classes != null) {
+            labels = new int[files.size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = java.util.Collections.binarySearch(classes, dir.relativize(files.get(i)).getName(0).toString());
+            }
+        }
+        return new ImageDataset("images:" + dir, files.size(), channels, size, size, pixels, labels, classes);
+    }
+
+    /** The sorted names of the subfolders that hold the files, or null when some file lies directly in {@code dir}. */
+    static List<String> folderClasses(Path dir, List<Path> files) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (Path f : files) {
+            Path rel = dir.relativize(f);
+            if (rel.getNameCount() < 2) {
+                return null;
+            }
+            names.add(rel.getName(0).toString());
+        }
+        return List.copyOf(names);
     }
 
     /** Decodes one image, checking its size before decoding it. */

@@ -17,8 +17,10 @@ import dev.diffusion4j.engine.Randomness;
  * @param width W
  * @param pixels N·C·H·W bytes, unsigned
  * @param labels N class labels, or null
+ * @param classNames the name of each label value, in label order, or null
  */
-public record ImageDataset(String name, int count, int channels, int height, int width, byte[] pixels, int[] labels) {
+public record ImageDataset(String name, int count, int channels, int height, int width, byte[] pixels, int[] labels,
+        java.util.List<String> classNames) {
     public ImageDataset {
         if ((long) count * channels * height * width != pixels.length) {
             throw new IllegalArgumentException(name + ": " + pixels.length + " pixel bytes for " + count + "x" + channels
@@ -30,7 +32,14 @@ public record ImageDataset(String name, int count, int channels, int height, int
         if (count < 1) {
             throw new IllegalArgumentException(name + ": no images");
         }
+        classNames = classNames == null ? null : java.util.List.copyOf(classNames);
     }
+
+    /** Images with labels (or none) but no class names. */
+    public ImageDataset(String name, int count, int channels, int height, int width, byte[] pixels, int[] labels) {
+        this(name, count, channels, height, width, pixels, labels, null);
+    }
+
 
     /** Pixels per image. */
     public int imageSize() {
@@ -50,7 +59,7 @@ public record ImageDataset(String name, int count, int channels, int height, int
         }
         byte[] p = java.util.Arrays.copyOfRange(pixels, from * imageSize(), end * imageSize());
         return new ImageDataset(name, end - from, channels, height, width, p,
-                labels == null ? null : java.util.Arrays.copyOfRange(labels, from, end));
+                labels == null ? null : java.util.Arrays.copyOfRange(labels, from, end), classNames);
     }
 
     /** The images in an order drawn from {@code rng} (the same seed, the same order). */
@@ -75,7 +84,7 @@ public record ImageDataset(String name, int count, int channels, int height, int
                 l[i] = labels[order[i]];
             }
         }
-        return new ImageDataset(name, count, channels, height, width, p, l);
+        return new ImageDataset(name, count, channels, height, width, p, l, classNames);
     }
 
     /**

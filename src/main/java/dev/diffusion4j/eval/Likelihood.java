@@ -116,7 +116,7 @@ public final class Likelihood {
             NDArray t = sm.create(ts);
             NDArray noise = noiseRng.normalPerItem(sm, x.getShape(), firstImage);
             NDArray xt = d.qSample(x, t, noise);
-            return d.vbTermBpd(model.apply(xt, t), x, xt, t).toFloatArray();
+            return d.vbTermBpd(model.apply(xt, t, null), x, xt, t).toFloatArray();
         }
     }
 

@@ -48,6 +48,39 @@ public final class ImageFiles {
         return out;
     }
 
+    /**
+     * A grid with one row per label: the row's name at its left, then its {@code perRow} images;
+     * images are taken in order, {@code perRow} per row.
+     */
+    public static BufferedImage labelledGrid(byte[] pixels, java.util.List<String> rowNames, int perRow, int c, int h, int w, int scale) {
+        BufferedImage tiles = grid(pixels, rowNames.size() * perRow, c, h, w, perRow, scale);
+        java.awt.Font font = new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, Math.max(10, h * scale / 3));
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D pg = probe.createGraphics();
+        java.awt.FontMetrics fm = pg.getFontMetrics(font);
+        int label = 0;
+        for (String n : rowNames) {
+            label = Math.max(label, fm.stringWidth(n));
+        }
+        pg.dispose();
+        label += 8;
+        BufferedImage out = new BufferedImage(tiles.getWidth() + label, tiles.getHeight(), BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.drawImage(tiles, label, 0, null);
+        g.setColor(java.awt.Color.BLACK);
+        g.setFont(font);
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        int rowHeight = h * scale + 2;
+        for (int r = 0; r < rowNames.size(); r++) {
+            int y = 2 + r * rowHeight + (rowHeight + fm.getAscent() - fm.getDescent()) / 2;
+            g.drawString(rowNames.get(r), 4, y);
+        }
+        g.dispose();
+        return out;
+    }
+
     /** The image enlarged {@code factor} times with nearest-neighbour pixels. */
     public static BufferedImage scaled(BufferedImage img, int factor) {
         BufferedImage out = new BufferedImage(img.getWidth() * factor, img.getHeight() * factor, img.getType());

@@ -38,4 +38,16 @@ public sealed interface Init {
             return v;
         }
     }
+
+    /** N(0, σ²) (PyTorch's default for embeddings with σ = 1). */
+    record Normal(double sd) implements Init {
+        @Override
+        public float[] values(int n, SplittableRandom rng) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (float) (sd * rng.nextGaussian());
+            }
+            return v;
+        }
+    }
 }

@@ -15,11 +15,13 @@ import java.util.List;
 /**
  * The DDPM network ε_θ(x_t, t): a UNet with a timestep embedding added in every residual block,
  * self-attention at the configured resolutions, and skip connections from each block on the way
- * down to the matching block on the way up.
+ * down to the matching block on the way up. A class-conditional network ({@code classes} &gt; 0)
+ * adds a learned class embedding to the timestep embedding: ε_θ(x_t, t, y).
  */
 public final class UNet extends Module {
     private final UNetConfig config;
     private final TimestepEmbedding time;
+    private final ClassEmbedding label;
     private final Conv2d in;
     private final List<Level> down = new ArrayList<>();
     private final ResBlock mid1;
@@ -38,6 +40,7 @@ public final class UNet extends Module {
         int emb = 4 * base;
         int groups = c.normGroups();
         this.time = child("time", new TimestepEmbedding(base, emb));
+        this.label = c.conditional() ? child("label", new ClassEmbedding(c.classes(), emb)) : null;
         this.in = child("in", new Conv2d(c.channels(), base, 3, 1, false));
         List<Integer> skipChannels = new ArrayList<>();
         skipChannels.add(base);
@@ -93,17 +96,27 @@ public final class UNet extends Module {
         return config;
     }
 
+    /** ε_θ(x_t, t), unconditional: a class-conditional network is given the "no class" label. */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray t, boolean training) {
+        return forward(ps, x, t, null, training);
+    }
+
     /**
-     * ε_θ(x_t, t).
+     * ε_θ(x_t, t, y).
      *
      * @param x (N, C, H, W)
      * @param t (N) integer timesteps
+     * @param labels (N) integer labels in 0..K (K: no class), or null for no class; ignored by an
+     *     unconditional network
      * @return (N, C, H, W)
      */
-    public NDArray forward(ParameterStore ps, NDArray x, NDArray t, boolean training) {
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray t, NDArray labels, boolean training) {
         long n = x.getShape().get(0);
+        if (label != null && labels == null) {
+            labels = x.getManager().full(new ai.djl.ndarray.types.Shape(n), config.nullLabel(), ai.djl.ndarray.types.DataType.INT64);
+        }
         if (n <= INFERENCE_CHUNK || Ops.gradientRecording()) {
-            return forwardBatch(ps, x, t, training);
+            return forwardBatch(ps, x, t, labels, training);
         }
         // without autograd the images are independent: large batches go through in chunks, each in its own
         // scope, so that activations stay small enough for the allocator to reuse (docs/PERFORMANCE.md)
@@ -116,7 +129,12 @@ public final class UNet extends Module {
                 xc.attach(chunk);
                 NDArray tc = t.get(new NDIndex("{}:{}", from, to));
                 tc.attach(chunk);
-                NDArray y = forwardBatch(ps, xc, tc, training);
+                NDArray lc = null;
+                if (labels != null && label != null) {
+                    lc = labels.get(new NDIndex("{}:{}", from, to));
+                    lc.attach(chunk);
+                }
+                NDArray y = forwardBatch(ps, xc, tc, lc, training);
                 y.attach(owner);
                 parts.add(y);
             }
@@ -129,8 +147,11 @@ public final class UNet extends Module {
     /** The largest batch a forward pass without autograd takes in one go. */
     public static final int INFERENCE_CHUNK = 128;
 
-    private NDArray forwardBatch(ParameterStore ps, NDArray x, NDArray t, boolean training) {
+    private NDArray forwardBatch(ParameterStore ps, NDArray x, NDArray t, NDArray labels, boolean training) {
         NDArray emb = time.forward(ps, t, training);
+        if (label != null) {
+            emb = emb.add(local(label.forward(ps, labels, training), emb));
+        }
         Deque<NDArray> skips = new ArrayDeque<>();
         NDArray h = in.forward(ps, x, training);
         skips.push(h);
@@ -166,6 +187,6 @@ public final class UNet extends Module {
 
     @Override
     protected NDArray forwardList(ParameterStore ps, NDList inputs, boolean training) {
-        return forward(ps, inputs.get(0), inputs.get(1), training);
+        return forward(ps, inputs.get(0), inputs.get(1), inputs.size() > 2 ? inputs.get(2) : null, training);
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
  * @param heads attention heads
  * @param dropout dropout rate inside residual blocks while training
  * @param normGroups GroupNorm groups (the largest divisor of each channel count not above it)
+ * @param classes K class labels the network is conditioned on (a learned embedding per class plus
+ *     one for "no class", added to the timestep embedding), or 0 for an unconditional network
  */
 public record UNetConfig(
         int imageSize,
@@ -24,7 +26,8 @@ public record UNetConfig(
         List<Integer> attentionResolutions,
         int heads,
         double dropout,
-        int normGroups) {
+        int normGroups,
+        int classes) {
 
     public UNetConfig {
         channelMults = List.copyOf(channelMults);
@@ -51,10 +54,29 @@ public record UNetConfig(
         if (heads < 1 || normGroups < 1) {
             throw new IllegalArgumentException("model.heads and model.normGroups must be at least 1");
         }
+        if (classes < 0) {
+            throw new IllegalArgumentException("model.classes must be ≥ 0 (0: unconditional), got " + classes);
+        }
+    }
+
+    /** An unconditional network. */
+    public UNetConfig(int imageSize, int channels, int baseChannels, List<Integer> channelMults, int resBlocks,
+            List<Integer> attentionResolutions, int heads, double dropout, int normGroups) {
+        this(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads, dropout, normGroups, 0);
+    }
+
+    /** Whether the network takes class labels. */
+    public boolean conditional() {
+        return classes > 0;
+    }
+
+    /** The label that means "no class": K. */
+    public int nullLabel() {
+        return classes;
     }
 
     /** The default digits model: 28x28x1, base 32, levels 1, 2, 2, attention at 7x7. */
     public static UNetConfig mnist() {
-        return new UNetConfig(28, 1, 32, List.of(1, 2, 2), 1, List.of(7), 1, 0.1, 8);
+        return new UNetConfig(28, 1, 32, List.of(1, 2, 2), 1, List.of(7), 1, 0.1, 8, 0);
     }
 }

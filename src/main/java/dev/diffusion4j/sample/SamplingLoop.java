@@ -38,12 +38,13 @@ public final class SamplingLoop {
      * @param shape (B, C, H, W)
      * @param rng the generators; item j of the batch is sample {@code firstItem + j}
      * @param firstItem the index of the batch's first sample
+     * @param labels (B) class labels for a class-conditional network, or null
      * @param observer may be null
      * @param progress called with the number of steps done, may be null
      * @return x_0 in [-1, 1] (clipped), in {@code m}
      */
-    public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, Randomness rng, long firstItem, NDManager m,
-            Observer observer, IntConsumer progress) {
+    public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, Randomness rng, long firstItem, NDArray labels,
+            NDManager m, Observer observer, IntConsumer progress) {
         NDArray x = rng.derive("x_T").normalPerItem(m, shape, firstItem);
         Randomness noises = rng.derive("noise");
         int[] ts = sampler.timesteps();
@@ -56,7 +57,7 @@ public final class SamplingLoop {
                     previousPredX0.attach(step);
                 }
                 NDArray t = timestepArray(xi, ts[i]);
-                NDArray out = model.apply(xi, t);
+                NDArray out = model.apply(xi, t, labels);
                 NDArray noise = noises.step(i).normalPerItem(step, shape, firstItem);
                 StepOutput o = sampler.step(out, i, xi, noise, previousPredX0);
                 if (observer != null) {
@@ -80,16 +81,18 @@ public final class SamplingLoop {
     /**
      * {@code num} samples as 8-bit NCHW pixels, drawn in batches; sample j is the same in any batch.
      *
+     * @param labels the class label of each sample for a class-conditional network, or null
      * @param firstBatch observes the first batch's steps, may be null
      */
     public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int size, Randomness rng,
-            NDManager m, Observer firstBatch, IntConsumer progress) {
+            long[] labels, NDManager m, Observer firstBatch, IntConsumer progress) {
         int per = channels * size * size;
         byte[] pixels = new byte[num * per];
         for (int from = 0; from < num; from += batch) {
             int b = Math.min(batch, num - from);
             try (NDManager bm = m.newSubManager()) {
-                NDArray x = sample(model, sampler, new Shape(b, channels, size, size), rng, from, bm, from == 0 ? firstBatch : null, null);
+                NDArray y = labels == null ? null : bm.create(java.util.Arrays.copyOfRange(labels, from, from + b));
+                NDArray x = sample(model, sampler, new Shape(b, channels, size, size), rng, from, y, bm, from == 0 ? firstBatch : null, null);
                 byte[] part = Pixels.toBytes(x);
                 System.arraycopy(part, 0, pixels, from * per, part.length);
             }

@@ -9,6 +9,7 @@ import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.model.UNetConfig;
 import dev.diffusion4j.schedule.BetaSchedule;
 import dev.diffusion4j.schedule.NoiseSchedule;
+import java.util.List;
 
 /**
  * Everything a training run is made of. Defaults come from {@link #defaults()}; a YAML or JSON file
@@ -20,23 +21,33 @@ import dev.diffusion4j.schedule.NoiseSchedule;
  * @param training the optimisation
  * @param output logging, samples and checkpoints
  * @param audio how {@code wav:} data becomes log-mel images and back (unused for images)
+ * @param classNames the name of each class label of a class-conditional model, in label order, as
+ *     the training data names them (stored with the run the first time it reads its data); empty for
+ *     an unconditional model
  */
-public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio) {
+public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio,
+        List<String> classNames) {
 
     public TrainConfig {
         if (audio == null) {
             audio = AudioConfig.defaults();
         }
+        classNames = classNames == null ? List.of() : List.copyOf(classNames);
     }
 
     /** A configuration for image data, with the default audio section. */
     public TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output) {
-        this(data, model, diffusion, training, output, AudioConfig.defaults());
+        this(data, model, diffusion, training, output, AudioConfig.defaults(), List.of());
     }
 
     /** This configuration with another audio section. */
     public TrainConfig withAudio(AudioConfig a) {
-        return new TrainConfig(data, model, diffusion, training, output, a);
+        return new TrainConfig(data, model, diffusion, training, output, a, classNames);
+    }
+
+    /** This configuration with the class names of its data. */
+    public TrainConfig withClassNames(List<String> names) {
+        return new TrainConfig(data, model, diffusion, training, output, audio, names);
     }
 
     /** Whether the data is sound ({@code wav:DIR}). */
@@ -76,9 +87,17 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
      * @param emaWarmup use min(decay, (1 + step)/(10 + step)) early on
      * @param seed every random draw derives from it and the step number
      * @param randomFlip mirror images left-right at random
+     * @param labelDropout for a class-conditional model, the rate at which a label is replaced by "no
+     *     class" (classifier-free guidance needs both)
      */
     public record Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
-            double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip) {}
+            double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip, double labelDropout) {
+        /** Settings with the default label dropout, 0.1. */
+        public Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
+                double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip) {
+            this(steps, batchSize, lr, warmupSteps, weightDecay, beta1, beta2, adamEps, gradClip, emaDecay, emaWarmup, seed, randomFlip, 0.1);
+        }
+    }
 
     /**
      * @param logEvery steps between rows of metrics.csv and log lines
@@ -96,7 +115,7 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
                 new DataSpec.Embedded(),
                 UNetConfig.mnist(),
                 new Diffusion("linear", 1000, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE),
-                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false),
+                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false, 0.1),
                 new Output(50, 1000, 1000, 3, 16, 50));
     }
 
@@ -112,6 +131,9 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
         require(t.weightDecay() >= 0, "training.weightDecay must be ≥ 0");
         require(t.gradClip() >= 0, "training.gradClip must be ≥ 0");
         require(t.emaDecay() >= 0 && t.emaDecay() < 1, "training.emaDecay must be in [0, 1), got " + t.emaDecay());
+        require(t.labelDropout() >= 0 && t.labelDropout() <= 1, "training.labelDropout must be in [0, 1], got " + t.labelDropout());
+        require(classNames.isEmpty() || classNames.size() == model.classes(),
+                "classNames has " + classNames.size() + " names for model.classes = " + model.classes());
         require(diffusion.timesteps() >= 1, "diffusion.timesteps must be at least 1, got " + diffusion.timesteps());
         require(output.logEvery() >= 1 && output.checkpointEvery() >= 1, "output.logEvery and output.checkpointEvery must be ≥ 1");
         require(output.sampleEvery() >= 0 && output.keepCheckpoints() >= 1, "output.sampleEvery ≥ 0 and output.keepCheckpoints ≥ 1");

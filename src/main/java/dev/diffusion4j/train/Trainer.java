@@ -74,6 +74,17 @@ public final class Trainer implements AutoCloseable {
                     + " images but the model expects " + c.model().imageSize() + "x" + c.model().imageSize() + "x"
                     + c.model().channels() + " (set model.imageSize and model.channels)");
         }
+        if (c.model().conditional()) {
+            if (d.labels() == null) {
+                throw new IllegalArgumentException(d.name() + " has no class labels, but model.classes = " + c.model().classes()
+                        + " asks for them (set model.classes: 0 to train without)");
+            }
+            int max = java.util.Arrays.stream(d.labels()).max().orElse(0);
+            if (max >= c.model().classes()) {
+                throw new IllegalArgumentException(d.name() + " has class label " + max + ", outside model.classes = "
+                        + c.model().classes() + " (labels 0.." + (c.model().classes() - 1) + ")");
+            }
+        }
     }
 
     /** A new run: weights drawn from the seed, EMA equal to them, optimiser empty. */
@@ -162,10 +173,13 @@ public final class Trainer implements AutoCloseable {
         return stats;
     }
 
-    /** What step k draws at random: the batch, its timesteps and flips, and the generator of its noise and dropout. */
-    private record Draws(int[] indices, long[] timesteps, boolean[] flips, Randomness step) {}
+    /**
+     * What step k draws at random: the batch, its timesteps, flips and (for a class-conditional
+     * model) labels with some dropped to "no class", and the generator of its noise and dropout.
+     */
+    record Draws(int[] indices, long[] timesteps, boolean[] flips, long[] labels, Randomness step) {}
 
-    private Draws draws(long k) {
+    Draws draws(long k) {
         TrainConfig.Training tc = config.training();
         int b = tc.batchSize();
         int n = diffusion.schedule().steps();
@@ -177,7 +191,22 @@ public final class Trainer implements AutoCloseable {
             ts[i] = 1 + r.nextInt(n);
             flip[i] = tc.randomFlip() && r.nextBoolean();
         }
-        return new Draws(batchIndices(k, b), ts, tc.randomFlip() ? flip : null, step);
+        int[] idx = batchIndices(k, b);
+        return new Draws(idx, ts, tc.randomFlip() ? flip : null, labels(idx, step.derive("label dropout")), step);
+    }
+
+    /** The batch's class labels, each replaced by "no class" at rate {@code training.labelDropout}; null when unconditional. */
+    private long[] labels(int[] idx, Randomness dropout) {
+        if (!config.model().conditional()) {
+            return null;
+        }
+        SplittableRandom r = dropout.stream();
+        double p = config.training().labelDropout();
+        long[] y = new long[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            y[i] = r.nextDouble() < p ? config.model().nullLabel() : data.labels()[idx[i]];
+        }
+        return y;
     }
 
     /** Noises the batch with (4), predicts, and backpropagates the mean loss; returns the loss per item. */
@@ -188,7 +217,8 @@ public final class Trainer implements AutoCloseable {
         draws.step().derive("dropout").seedEngine();
         NDArray xt = diffusion.qSample(x0, t, noise);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray out = model.forward(ps, xt, t, true);
+            NDArray labels = draws.labels() == null ? null : sm.create(draws.labels());
+            NDArray out = model.forward(ps, xt, t, labels, true);
             NDArray perItem = diffusion.trainingLoss(out, x0, xt, t, noise);
             gc.backward(perItem.mean());
             return perItem;
@@ -255,7 +285,7 @@ public final class Trainer implements AutoCloseable {
 
     /** The EMA weights as the network a sampler calls (no gradient, no dropout). */
     public Denoiser emaDenoiser() {
-        return (xt, t) -> ema.forward(emaPs, xt, t, false);
+        return Denoiser.of(ema, emaPs);
     }
 
     /** The number of trainable scalars. */

@@ -84,6 +84,28 @@ class TrainSampleCliTest {
     }
 
     @Test
+    void aCheckpointWrittenBeforeClassesExistedStillSamples() throws Exception {
+        Path run = dir.resolve("old");
+        assertThat(run("train", "--config", dir.resolve("tiny.yaml").toString(), "--steps", "2", "--out", run.toString()).code()).isZero();
+        // the configuration as the previous release wrote it: no class, label-dropout or min-SNR keys
+        Path config = run.resolve("checkpoints/step-000000002/config.json");
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) dev.diffusion4j.train.Configs.JSON.readTree(config.toFile());
+        tree.remove("classNames");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("classes");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove("labelDropout");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("diffusion")).remove("minSnrGamma");
+        Files.writeString(config, dev.diffusion4j.train.Configs.toJson(tree));
+        assertThat(Files.readString(config)).doesNotContain("classes").doesNotContain("labelDropout");
+        CliRunner.Result s = run("sample", "--checkpoint", run.toString(), "--sampler", "dpm-solver++", "--steps", "4", "--num", "2",
+                "--out", dir.resolve("old.png").toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        CliRunner.Result c = run("sample", "--checkpoint", run.toString(), "--class", "3", "--out", dir.resolve("old3.png").toString());
+        assertThat(c.code()).isEqualTo(2);
+        assertThat(c.err().strip()).isEqualTo("diffusion4j: error: --class and --guidance need a class-conditional model; "
+                + run.resolve("checkpoints/step-000000002") + " has model.classes = 0");
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() throws Exception {
         Path cfg = dir.resolve("typo.yaml");
         Files.writeString(cfg, "training: {stepz: 3}\n");

@@ -94,11 +94,46 @@ public class DatasetsTest {
     @Test
     void realMnistFromSharedData() {
         Path dir = Path.of("../shared/data/mnist");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir), "../shared/data/mnist is not beside this clone");
+        dev.diffusion4j.testing.Skips.unless(Files.isDirectory(dir), "../shared/data/mnist is not beside this clone");
         ImageDataset test = Datasets.mnist(dir, Datasets.Split.TEST);
         assertThat(test.count()).isEqualTo(10_000);
         assertThat(test.height()).isEqualTo(28);
         assertThat(Arrays.stream(test.labels()).distinct().count()).isEqualTo(10);
+        assertThat(test.classNames()).isEqualTo(Datasets.DIGITS);
+    }
+
+    @Test
+    void idxLabelsComeWithTheirClassNamesAndAreChecked(@TempDir Path dir) throws IOException {
+        Files.write(dir.resolve("train-images-idx3-ubyte"), idx3(3, 2, 2, 12));
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), idx1(3));
+        assertThat(Datasets.mnist(dir, Datasets.Split.TRAIN).labels()).containsExactly(0, 1, 2);
+        assertThat(Datasets.load(new DataSpec.Mnist(dir, true), Datasets.Split.TRAIN, 2, 1).classNames()).hasSize(10).contains("sneaker");
+        byte[] wrong = idx1(3);
+        wrong[wrong.length - 1] = 12; // the third image labelled 12: not an MNIST class
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), wrong);
+        Path labels = dir.resolve("train-labels-idx1-ubyte");
+        assertThatThrownBy(() -> Datasets.mnist(dir, Datasets.Split.TRAIN)).isInstanceOf(DataException.class)
+                .hasMessage(labels + ": label 12 of item 2 is not one of the 10 classes");
+        Files.delete(labels);
+        assertThatThrownBy(() -> Datasets.mnist(dir, Datasets.Split.TRAIN)).isInstanceOf(DataException.class)
+                .hasMessageContaining(dir.resolve("train-labels-idx1-ubyte.gz") + ": no such file");
+    }
+
+    @Test
+    void imageFolderSubfoldersAreClassesInSortedOrder(@TempDir Path dir) throws IOException {
+        BufferedImage img = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+        for (String f : new String[] {"square/1.png", "circle/2.png", "square/3.png", "cat/deeper/4.png"}) {
+            Files.createDirectories(dir.resolve(f).getParent());
+            ImageIO.write(img, "png", dir.resolve(f).toFile());
+        }
+        ImageDataset d = Datasets.images(dir, 4, 1);
+        assertThat(d.classNames()).containsExactly("cat", "circle", "square");
+        // files in sorted path order: cat/deeper/4, circle/2, square/1, square/3
+        assertThat(d.labels()).containsExactly(0, 1, 2, 2);
+        ImageIO.write(img, "png", dir.resolve("loose.png").toFile());
+        ImageDataset flat = Datasets.images(dir, 4, 1);
+        assertThat(flat.labels()).as("a file outside the class folders: no labels").isNull();
+        assertThat(flat.classNames()).isNull();
     }
 
     @Test
@@ -121,6 +156,7 @@ public class DatasetsTest {
         assertThat(d.count()).isEqualTo(5);
         assertThat(d.channels()).isEqualTo(3);
         assertThat(d.labels()).containsOnly(7);
+        assertThat(d.classNames().get(7)).isEqualTo("horse");
         Files.write(dir.resolve("data_batch_3.bin"), Arrays.copyOf(rec, 3000));
         assertThatThrownBy(() -> Datasets.cifar10(dir, Datasets.Split.TRAIN))
                 .hasMessageContaining("data_batch_3.bin: 3000 bytes is not a whole number");

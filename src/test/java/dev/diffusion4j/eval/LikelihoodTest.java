@@ -21,7 +21,7 @@ class LikelihoodTest {
         ImageDataset data = TinyRuns.blobs(300);
         try (NDManager m = Tensors.manager(2)) {
             // a crude fixed "model": predicts ε as a shrunk x_t
-            Likelihood.Result full = Likelihood.bpd((x, t) -> Ops.mul(x, 0.5), d, data, 300, 100, 0, Randomness.of(1), m, null);
+            Likelihood.Result full = Likelihood.bpd((x, t, y) -> Ops.mul(x, 0.5), d, data, 300, 100, 0, Randomness.of(1), m, null);
             for (int i = 0; i < 300; i++) {
                 double sum = full.prior()[i] + full.decoder()[i];
                 for (double[] q : full.quartiles()) {
@@ -36,7 +36,7 @@ class LikelihoodTest {
             }
             double[] f = Likelihood.Result.meanAndSe(full.total());
             assertThat(perT + Likelihood.Result.meanAndSe(full.prior())[0]).isCloseTo(f[0], within(1e-6 * f[0]));
-            Likelihood.Result strat = Likelihood.bpd((x, t) -> Ops.mul(x, 0.5), d, data, 300, 100, 8, Randomness.of(3), m, null);
+            Likelihood.Result strat = Likelihood.bpd((x, t, y) -> Ops.mul(x, 0.5), d, data, 300, 100, 8, Randomness.of(3), m, null);
             double[] s = Likelihood.Result.meanAndSe(strat.total());
             assertThat(strat.perTimestep()).isNull();
             assertThat(Math.abs(s[0] - f[0])).as("stratified %s vs full %s", s[0], f[0]).isLessThan(4 * Math.hypot(s[1], f[1]));

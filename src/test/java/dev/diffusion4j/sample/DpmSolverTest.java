@@ -33,7 +33,7 @@ class DpmSolverTest {
 
     /** The optimal ε-prediction for x_0 ~ N(MU, S²): E[ε | x_t] = σ (x_t - α MU) / (α² S² + σ²). */
     private static Denoiser gaussianEps(NoiseSchedule s) {
-        return (x, t) -> {
+        return (x, t, y) -> {
             int ti = (int) t.toLongArray()[0];
             double a = s.sqrtAlphaBar(ti);
             double var = s.oneMinusAlphaBar(ti);
@@ -64,7 +64,7 @@ class DpmSolverTest {
     }
 
     private static double[] run(Sampler sampler, Denoiser model, Shape shape, NDManager m) {
-        return doubles(SamplingLoop.sample(model, sampler, shape, Randomness.of(11), 0, m, null, null));
+        return doubles(SamplingLoop.sample(model, sampler, shape, Randomness.of(11), 0, null, m, null, null));
     }
 
     @Test
@@ -85,7 +85,7 @@ class DpmSolverTest {
                     assertThat(doubles(a.predX0())).containsExactly(doubles(b.predX0()));
                 }
                 // and whole runs through the loop with the same network
-                Denoiser net = (x, t) -> Ops.mul(x, 0.3);
+                Denoiser net = (x, t, y) -> Ops.mul(x, 0.3);
                 assertThat(maxAbsDiff(run(dpm, net, shape, m), run(ddim, net, shape, m))).as("%s loop", p).isLessThan(1e-5);
             }
         }

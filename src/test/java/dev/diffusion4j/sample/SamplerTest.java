@@ -65,8 +65,8 @@ class SamplerTest {
         GaussianDiffusion d = GaussianDiffusion.paperDefaults(S);
         try (NDManager m = Tensors.manager(4)) {
             NDArray target = m.randomUniform(-0.9f, 0.9f, new Shape(2, 1, 3, 3));
-            Denoiser oracle = (x, t) -> d.predictEpsFromX0(x, t, target);
-            NDArray out = SamplingLoop.sample(oracle, new DdimSampler(d, 20, 0), new Shape(2, 1, 3, 3), Randomness.of(9), 0, m, null, null);
+            Denoiser oracle = (x, t, y) -> d.predictEpsFromX0(x, t, target);
+            NDArray out = SamplingLoop.sample(oracle, new DdimSampler(d, 20, 0), new Shape(2, 1, 3, 3), Randomness.of(9), 0, null, m, null, null);
             assertThat(maxAbsDiff(doubles(out), doubles(target))).isLessThan(1e-3);
         }
     }
@@ -74,16 +74,16 @@ class SamplerTest {
     @Test
     void sameSeedSameSamplesDifferentSeedDifferent() {
         GaussianDiffusion d = GaussianDiffusion.paperDefaults(NoiseSchedule.of(BetaSchedule.LINEAR, 50));
-        Denoiser model = (x, t) -> Ops.mul(x, 0.1);
+        Denoiser model = (x, t, y) -> Ops.mul(x, 0.1);
         try (NDManager m = Tensors.manager(1)) {
             Shape shape = new Shape(2, 1, 4, 4);
-            double[] a = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, m, null, null));
-            double[] b = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, m, null, null));
-            double[] c = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(6), 0, m, null, null));
+            double[] a = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, null, m, null, null));
+            double[] b = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, null, m, null, null));
+            double[] c = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(6), 0, null, m, null, null));
             assertThat(a).containsExactly(b);
             assertThat(a).isNotEqualTo(c);
             int[] calls = {0};
-            SamplingLoop.sample(model, new DdimSampler(d, 10, 0.5), shape, Randomness.of(5), 0, m, (i, t, x, x0) -> calls[0]++, null);
+            SamplingLoop.sample(model, new DdimSampler(d, 10, 0.5), shape, Randomness.of(5), 0, null, m, (i, t, x, x0) -> calls[0]++, null);
             assertThat(calls[0]).isEqualTo(10);
         }
     }

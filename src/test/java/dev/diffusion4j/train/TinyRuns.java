@@ -29,6 +29,34 @@ public final class TinyRuns {
         return new ImageDataset("blobs", n, 1, 8, 8, px, null);
     }
 
+    /** {@link #blobs} labelled by where the square is: 0 on the left half, 1 on the right. */
+    public static ImageDataset labelledBlobs(int n) {
+        ImageDataset d = blobs(n);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int brightestColumn = 0;
+            for (int x = 0; x < 8; x++) {
+                if ((d.pixels()[i * 64 + 4 * 8 + x] & 0xff) > 200 || (d.pixels()[i * 64 + 2 * 8 + x] & 0xff) > 200) {
+                    brightestColumn = x;
+                }
+            }
+            labels[i] = brightestColumn >= 4 ? 1 : 0;
+        }
+        return new ImageDataset("labelled blobs", n, 1, 8, 8, d.pixels(), labels, List.of("left", "right"));
+    }
+
+    /** {@link #config} for a class-conditional model of {@link #labelledBlobs}, with the given label dropout. */
+    public static TrainConfig conditional(int steps, double labelDropout) {
+        TrainConfig c = config(steps, 1e-3, 0.1);
+        UNetConfig m = c.model();
+        TrainConfig.Training t = c.training();
+        return new TrainConfig(c.data(), new UNetConfig(m.imageSize(), m.channels(), m.baseChannels(), m.channelMults(), m.resBlocks(),
+                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 2), c.diffusion(),
+                new TrainConfig.Training(t.steps(), t.batchSize(), t.lr(), t.warmupSteps(), t.weightDecay(), t.beta1(), t.beta2(), t.adamEps(),
+                        t.gradClip(), t.emaDecay(), t.emaWarmup(), t.seed(), t.randomFlip(), labelDropout),
+                c.output(), c.audio(), List.of("left", "right")).validate();
+    }
+
     /** A tiny configuration: 8x8x1, base 8, two levels, attention at 4x4, T = 100. */
     public static TrainConfig config(int steps, double lr, double dropout) {
         return new TrainConfig(new dev.diffusion4j.data.DataSpec.Embedded(),

@@ -1,8 +1,12 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.data.ImageDataset;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.io.SafeTensors;
 import java.nio.file.Path;
 import java.util.Map;
@@ -88,6 +92,63 @@ class TrainerTest {
             assertThat(Checkpoint.list(dir)).allSatisfy(p -> assertThat(p.getFileName().toString()).isLessThan(Checkpoint.dirName(bad)));
             assertThat(last.tensors("model")).isNotEmpty();
         }
+    }
+
+    @Test
+    void resumingAClassConditionalRunGivesBitIdenticalWeights(@TempDir Path dir) throws Exception {
+        Map<String, Map<String, SafeTensors.Tensor>> straight;
+        try (Trainer t = Trainer.fresh(TinyRuns.conditional(6, 0.3), TinyRuns.labelledBlobs(20))) {
+            for (int i = 0; i < 6; i++) {
+                t.step();
+            }
+            straight = t.state();
+        }
+        try (Trainer t = Trainer.fresh(TinyRuns.conditional(3, 0.3), TinyRuns.labelledBlobs(20))) {
+            for (int i = 0; i < 3; i++) {
+                t.step();
+            }
+            t.checkpoint(dir);
+        }
+        Map<String, Map<String, SafeTensors.Tensor>> resumed;
+        try (Trainer t = Trainer.resume(Checkpoint.open(dir), TinyRuns.conditional(6, 0.3), TinyRuns.labelledBlobs(20))) {
+            for (int i = 0; i < 3; i++) {
+                t.step();
+            }
+            resumed = t.state();
+        }
+        assertSameState(straight, resumed);
+        assertThat(straight.get("model")).containsKey("label.weight");
+    }
+
+    @Test
+    void labelDropoutHappensAtItsRateFromTheStepsOwnDraws() {
+        double p = 0.1;
+        try (Trainer t = Trainer.fresh(TinyRuns.conditional(1, p), TinyRuns.labelledBlobs(64))) {
+            int dropped = 0;
+            int total = 0;
+            for (long k = 1; k <= 500; k++) {
+                Trainer.Draws d = t.draws(k);
+                for (int i = 0; i < d.labels().length; i++) {
+                    total++;
+                    if (d.labels()[i] == 2) {
+                        dropped++;
+                    } else {
+                        assertThat(d.labels()[i]).isEqualTo(TinyRuns.labelledBlobs(64).labels()[d.indices()[i]]);
+                    }
+                }
+                assertThat(t.draws(k).labels()).as("step %d drawn again", k).containsExactly(d.labels());
+            }
+            double sigma = Math.sqrt(total * p * (1 - p));
+            assertThat((double) dropped).isCloseTo(total * p, within(5 * sigma));
+        }
+    }
+
+    @Test
+    void aConditionalModelRefusesDataWithoutLabelsOrWithTooManyClasses() {
+        assertThatThrownBy(() -> Trainer.fresh(TinyRuns.conditional(1, 0.1), TinyRuns.blobs(8)))
+                .hasMessageContaining("has no class labels, but model.classes = 2");
+        ImageDataset three = new ImageDataset("three classes", 3, 1, 8, 8, new byte[3 * 64], new int[] {0, 1, 2});
+        assertThatThrownBy(() -> Trainer.fresh(TinyRuns.conditional(1, 0.1), three)).hasMessageContaining("class label 2, outside model.classes = 2");
     }
 
     static final class Silent implements TrainingRun.Progress {

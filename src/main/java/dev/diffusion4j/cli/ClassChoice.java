@@ -1,0 +1,66 @@
+package dev.diffusion4j.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code --class} as the user wrote it (indices, names, or {@code all}) resolved against a
+ * checkpoint's classes: the labels to sample, in order.
+ */
+final class ClassChoice {
+    private ClassChoice() {}
+
+    /**
+     * The labels the tokens name.
+     *
+     * @param tokens e.g. {@code [7]}, {@code [3, 5]}, {@code [seven]} or {@code [all]}
+     * @param names the checkpoint's class names (label order), possibly empty
+     * @param classes K
+     * @throws UserInputException naming the token and the classes there are
+     */
+    static List<Integer> resolve(List<String> tokens, List<String> names, int classes) {
+        if (classes == 0) {
+            throw new UserInputException("--class needs a class-conditional model; this checkpoint has model.classes = 0");
+        }
+        List<Integer> out = new ArrayList<>();
+        for (String raw : tokens) {
+            String tok = raw.trim();
+            if (tok.equalsIgnoreCase("all")) {
+                for (int k = 0; k < classes; k++) {
+                    out.add(k);
+                }
+                continue;
+            }
+            int byName = indexOfName(tok, names);
+            if (byName >= 0) {
+                out.add(byName);
+            } else if (tok.matches("\\d{1,9}") && Integer.parseInt(tok) < classes) {
+                out.add(Integer.parseInt(tok));
+            } else {
+                throw new UserInputException("--class " + tok + ": not a class of this model (" + describe(names, classes) + ")");
+            }
+        }
+        return out;
+    }
+
+    private static int indexOfName(String tok, List<String> names) {
+        for (int k = 0; k < names.size(); k++) {
+            if (names.get(k).toLowerCase(Locale.ROOT).equals(tok.toLowerCase(Locale.ROOT))) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** The classes as the user may name them: {@code 0..9} and the names, if any. */
+    static String describe(List<String> names, int classes) {
+        String range = "0.." + (classes - 1);
+        return names.isEmpty() ? range : range + " or " + String.join(", ", names);
+    }
+
+    /** The name of label k: its class name, or the number. */
+    static String name(int k, List<String> names) {
+        return k < names.size() ? names.get(k) : Integer.toString(k);
+    }
+}
