@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.engine.StopRequests;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +28,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        StopRequests.install();
         System.exit(run(args));
     }
 
@@ -47,6 +49,10 @@ public final class Main implements Runnable {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            if (ex instanceof StopRequests.Stopped) {
+                c.getErr().println("diffusion4j: " + oneLine(ex.getMessage()));
+                return StopRequests.exitCode();
+            }
             if (ex instanceof UserInputException || ex instanceof IllegalArgumentException
                     || ex instanceof dev.diffusion4j.data.DataException || ex instanceof java.io.IOException) {
                 c.getErr().println("diffusion4j: error: " + oneLine(ex.getMessage()));

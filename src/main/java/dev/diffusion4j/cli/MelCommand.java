@@ -56,6 +56,7 @@ public final class MelCommand implements Callable<Integer> {
             throw new UserInputException(out + ": not a directory");
         }
         List<Wav> wavs = files.stream().map(Wav::read).toList();
+        Outputs.requireWritableDirectory(out);
         Files.createDirectories(out);
         Djl.engine();
         double sumRound = 0;

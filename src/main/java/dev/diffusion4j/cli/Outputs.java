@@ -24,7 +24,10 @@ final class Outputs {
         }
     }
 
-    /** @throws UserInputException when the file's directory is missing or not writable */
+    /**
+     * @throws UserInputException when the file's directory is missing or not writable, or the file
+     *     exists and is not a regular file (a directory, device, FIFO or socket is never replaced)
+     */
     static void requireWritableParent(Path file) {
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -35,6 +38,29 @@ final class Outputs {
         }
         if (Files.isDirectory(file)) {
             throw new UserInputException(file + ": is a directory");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new UserInputException(file + ": exists and is not a regular file (a device, FIFO or socket); refusing to replace it");
+        }
+    }
+
+    /**
+     * @throws UserInputException when {@code dir} exists and is not a writable directory, or does not
+     *     exist and cannot be created in its parent
+     */
+    static void requireWritableDirectory(Path dir) {
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new UserInputException(dir + ": not a directory");
+            }
+            if (!Files.isWritable(dir)) {
+                throw new UserInputException(dir + ": the directory is not writable");
+            }
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+            throw new UserInputException(dir + ": cannot be created (" + parent + " is not a writable directory)");
         }
     }
 }

@@ -22,6 +22,7 @@ import dev.diffusion4j.sample.Guidance;
 import dev.diffusion4j.sample.Sampler;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
+import dev.diffusion4j.train.Builtins;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,7 +41,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code diffusion4j sample}: images from a checkpoint, with DDPM or DDIM. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Generate images from a checkpoint (EMA weights by default). --out FILE.png writes a grid, "
+        description = "Generate images from a checkpoint (EMA weights by default; without --checkpoint, the built-in MNIST "
+                + "model, builtin:mnist). --out FILE.png writes a grid, "
                 + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample (for a model trained on wav: data, "
                 + "a WAV and a mel-spectrogram PNG per sample, and grid.png).")
 public final class SampleCommand implements Callable<Integer> {
@@ -51,7 +53,7 @@ public final class SampleCommand implements Callable<Integer> {
     private CheckpointOption checkpoint = new CheckpointOption();
 
     @Mixin
-    private SamplerOptions sampler = new SamplerOptions(SamplerSpec.Kind.DDPM);
+    private SamplerOptions sampler = new SamplerOptions(SamplerSpec.Kind.DPM_SOLVER_PP);
 
     @Mixin
     private NumOption num = new NumOption(64);
@@ -91,10 +93,10 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Output kind = checkOutputs();
-        if (!checkpoint.given()) {
-            throw new ParameterException(spec.commandLine(), "Missing required option: '--checkpoint=DIR'");
+        Checkpoint ckpt = checkpoint.openOr(Builtins.DEFAULT);
+        if (noEma && Builtins.names(checkpoint.pathOr(Builtins.DEFAULT))) {
+            throw new UserInputException("--no-ema: a built-in model ships only its EMA weights");
         }
-        Checkpoint ckpt = checkpoint.open();
         GaussianDiffusion diffusion = ckpt.config().diffusion().build();
         Sampler s;
         try {
@@ -188,6 +190,8 @@ public final class SampleCommand implements Callable<Integer> {
             Outputs.requireWritableParent(out);
         } else if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserInputException(out + ": not a directory (name a .png or .npy file, or a directory)");
+        } else {
+            Outputs.requireWritableDirectory(out);
         }
         if (trajectory != null) {
             Outputs.requireWritableParent(trajectory);

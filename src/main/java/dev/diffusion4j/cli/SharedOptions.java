@@ -16,11 +16,21 @@ import picocli.CommandLine.Option;
 final class SharedOptions {
     private SharedOptions() {}
 
-    /** {@code --checkpoint RUN_DIR|CHECKPOINT_DIR}. */
+    /** {@code --checkpoint RUN_DIR|CHECKPOINT_DIR|builtin:NAME}. */
     static final class CheckpointOption {
         @Option(names = "--checkpoint", paramLabel = "DIR",
-                description = "A run directory (its newest checkpoint) or a checkpoint directory.")
+                description = "A run directory (its newest checkpoint), a checkpoint directory, or builtin:mnist (the model in the jar).")
         Path path;
+
+        /** The path given, or {@code dflt}. */
+        Path pathOr(String dflt) {
+            return path != null ? path : Path.of(dflt);
+        }
+
+        /** The checkpoint given, or {@code dflt} (e.g. a built-in model). */
+        Checkpoint openOr(String dflt) {
+            return Checkpoints.open(pathOr(dflt));
+        }
 
         /** Whether the option was given. */
         boolean given() {

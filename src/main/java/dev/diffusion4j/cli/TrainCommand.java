@@ -16,6 +16,7 @@ import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
 import dev.diffusion4j.train.Configs;
+import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
 import dev.diffusion4j.train.TrainingRun;
@@ -85,15 +86,34 @@ public final class TrainCommand implements Callable<Integer> {
             pw.println(Configs.toJson(config));
             return 0;
         }
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new UserInputException(runDir + ": exists and is not a directory");
+        }
         requireRunDirectory(runDir, ckpt, config);
         Prepared prepared = withMeasuredAudio(config);
-        try (Trainer trainer = ckpt == null ? Trainer.fresh(prepared.config(), prepared.images())
-                : Trainer.resume(ckpt, prepared.config(), prepared.images())) {
-            announce(pw, trainer, prepared.images(), runDir);
-            TrainingRun.run(trainer, runDir, progress(pw), previews(prepared.config()));
+        Trainer.requireMatchingData(prepared.config(), prepared.images());
+        try (RunLock lock = lock(runDir)) {
+            requireRunDirectory(runDir, ckpt, config); // again: another process may have written it meanwhile
+            List<String> removed = Checkpoint.removeLeftovers(runDir);
+            if (!removed.isEmpty()) {
+                pw.println("removed what an interrupted run left in " + runDir.resolve("checkpoints") + ": " + String.join(", ", removed));
+            }
+            try (Trainer trainer = ckpt == null ? Trainer.fresh(prepared.config(), prepared.images())
+                    : Trainer.resume(ckpt, prepared.config(), prepared.images())) {
+                announce(pw, trainer, prepared.images(), runDir);
+                TrainingRun.run(trainer, runDir, progress(pw), previews(prepared.config()));
+            }
         }
         pw.println("done: " + runDir);
         return 0;
+    }
+
+    private static RunLock lock(Path runDir) throws IOException {
+        try {
+            return RunLock.acquire(runDir);
+        } catch (IllegalStateException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
     }
 
     /** The checkpoint a resumed run continues from. */
@@ -107,9 +127,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Defaults (or the checkpoint's configuration), then --config, then the flags. */
     private TrainConfig resolveConfig(Checkpoint ckpt) {
         ObjectNode tree = ckpt != null ? Configs.JSON.valueToTree(ckpt.config()) : Configs.defaultsTree();
-        if (configFile != null) {
-            Configs.mergeFile(tree, configFile);
-        }
+        ObjectNode fromFile = configFile != null ? Configs.mergeFile(tree, configFile) : Configs.JSON.createObjectNode();
         if (data != null) {
             Configs.set(tree, "data", data.spec());
         }
@@ -125,7 +143,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             Configs.set(tree, "training.seed", seed);
         }
+        if (ckpt == null && !fromFile.path("model").has("imageSize") && isWav(tree)) {
+            // sound makes nMels x frames images: unless the user sized the model, size it to them
+            Configs.set(tree, "model.imageSize", tree.path("audio").path("nMels").asInt());
+        }
         return Configs.toConfig(tree);
+    }
+
+    private static boolean isWav(ObjectNode tree) {
+        return DataSpec.parse(tree.path("data").asText()) instanceof DataSpec.Wav;
     }
 
     /** The configuration (with the log-mel range measured, for wav: data) and the training images. */
@@ -157,14 +183,11 @@ public final class TrainCommand implements Callable<Integer> {
         return new Prepared(c.withClassNames(names), p.images());
     }
 
-    /** Refuses a run directory that is a file, a finished resume, or a fresh run over old checkpoints. */
+    /** Refuses a finished resume, or a fresh run over old checkpoints. */
     private static void requireRunDirectory(Path runDir, Checkpoint ckpt, TrainConfig config) throws IOException {
         if (ckpt != null && ckpt.state().step() >= config.training().steps()) {
             throw new UserInputException(ckpt.dir() + " is already at step " + ckpt.state().step()
                     + "; pass --steps N with N larger to train further");
-        }
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new UserInputException(runDir + ": exists and is not a directory");
         }
         if (ckpt == null && !Checkpoint.list(runDir).isEmpty()) {
             throw new UserInputException(runDir + " already holds checkpoints; use --resume " + runDir + " or another --out");

@@ -71,7 +71,7 @@ public sealed interface DataSpec {
         }
         int colon = s.indexOf(':');
         if (colon < 1 || colon == s.length() - 1) {
-            throw new IllegalArgumentException("data '" + spec
+            throw new IllegalArgumentException("data '" + (spec.length() > 80 ? spec.substring(0, 80) + "…" : spec)
                     + "' is not one of embedded, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, images:DIR, wav:DIR");
         }
         String kind = s.substring(0, colon).toLowerCase(Locale.ROOT);
@@ -82,7 +82,7 @@ public sealed interface DataSpec {
             case "cifar10" -> new Cifar10(dir);
             case "images" -> new Images(dir);
             case "wav" -> new Wav(dir);
-            default -> throw new IllegalArgumentException("unknown data kind '" + kind
+            default -> throw new IllegalArgumentException("unknown data kind '" + (kind.length() > 40 ? kind.substring(0, 40) + "…" : kind)
                     + "' (expected embedded, mnist, fashion-mnist, cifar10, images or wav)");
         };
     }

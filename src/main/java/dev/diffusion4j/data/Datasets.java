@@ -240,8 +240,17 @@ public final class Datasets {
         return List.copyOf(names);
     }
 
-    /** Decodes one image, checking its size before decoding it. */
+    /** Decodes one image, checking a PNG's chunks and the image's size before decoding it. */
     static BufferedImage decode(Path file) {
+        byte[] head = new byte[8];
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(8);
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        if (PngChunks.isPng(head)) {
+            PngChunks.verify(file);
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
                 throw new DataException(file + ": cannot open");

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.io.SafeTensors;
 import dev.diffusion4j.model.Weights;
 import dev.diffusion4j.optim.AdamW;
@@ -77,6 +78,7 @@ public final class ClassifierTraining {
                     if (progress != null) {
                         progress.accept((int) step);
                     }
+                    StopRequests.check("no classifier written");
                 }
             }
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.model.Denoiser;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
@@ -77,6 +78,7 @@ public final class Likelihood {
             if (progress != null) {
                 progress.accept(from + b);
             }
+            StopRequests.check("no result written");
         }
         return sums.result();
     }

@@ -21,13 +21,18 @@ public final class AtomicFiles {
     /**
      * Writes to a temporary file beside {@code target}, then renames it over {@code target}.
      *
-     * @throws IOException naming {@code target} when its directory is missing or not writable
+     * @throws IOException naming {@code target} when its directory is missing or not writable, or when
+     *     {@code target} exists and is not a regular file
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IOException(target + ": the directory " + dir + " does not exist");
+        }
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
+            // renaming over a device, FIFO or socket would replace it (as root, even /dev/null)
+            throw new IOException(target + ": exists and is not a regular file; refusing to replace it");
         }
         // not Files.createTempFile: its owner-only permissions would stay on the final file
         Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.data.Pixels;
 import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.model.Denoiser;
 import java.util.function.IntConsumer;
 
@@ -71,6 +72,7 @@ public final class SamplingLoop {
             if (progress != null) {
                 progress.accept(i + 1);
             }
+            StopRequests.check("no samples written");
         }
         if (previousPredX0 != null) {
             previousPredX0.close();

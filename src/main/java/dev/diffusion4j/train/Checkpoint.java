@@ -81,6 +81,32 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
         AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Removes what killed writers leave in a run's {@code checkpoints/}: temporary directories and
+     * {@code step-N} directories without {@code state.json} (never complete checkpoints).
+     *
+     * @return the names removed
+     */
+    public static List<String> removeLeftovers(Path runDir) throws IOException {
+        Path root = runDir.resolve("checkpoints");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<String> removed = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                boolean tmp = name.startsWith(".tmp-");
+                boolean incomplete = name.matches("step-\\d{9}") && !Files.isRegularFile(p.resolve("state.json"));
+                if (Files.isDirectory(p) && (tmp || incomplete)) {
+                    deleteTree(p);
+                    removed.add(name);
+                }
+            }
+        }
+        return removed;
+    }
+
     /** The complete checkpoints of a run, oldest first. */
     public static List<Path> list(Path runDir) throws IOException {
         Path root = runDir.resolve("checkpoints");
@@ -96,12 +122,16 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
     }
 
     /**
-     * Opens a checkpoint: a checkpoint directory itself, or a run directory (its newest checkpoint).
+     * Opens a checkpoint: a checkpoint directory itself, a run directory (its newest checkpoint), or
+     * a built-in model ({@code builtin:NAME}, see {@link Builtins}).
      * Reads the JSON files; tensors are read on demand.
      *
      * @throws IOException naming the path and what is missing or wrong
      */
     public static Checkpoint open(Path path) throws IOException {
+        if (Builtins.names(path)) {
+            path = Builtins.directory(path.toString());
+        }
         Path dir = path;
         if (!Files.isRegularFile(path.resolve("state.json"))) {
             if (!Files.isDirectory(path)) {

@@ -30,6 +30,7 @@ public final class Configs {
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .build();
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -41,31 +42,52 @@ public final class Configs {
         return JSON.valueToTree(TrainConfig.defaults());
     }
 
+    /** A configuration file larger than this is refused before it is parsed. */
+    public static final long MAX_CONFIG_BYTES = 1 << 20;
+
     /**
      * Overrides {@code base} with the file's keys (YAML for {@code .yaml}/{@code .yml}, else JSON).
      *
+     * @return the file's own keys
      * @throws IllegalArgumentException naming the file and the unknown key or syntax error
      */
-    public static void mergeFile(ObjectNode base, Path file) {
+    public static ObjectNode mergeFile(ObjectNode base, Path file) {
+        ObjectNode over = readFile(file);
+        merge(base, over, "", file.toString());
+        return over;
+    }
+
+    /** The keys of a configuration file (an empty mapping for an empty file). */
+    static ObjectNode readFile(Path file) {
         JsonNode over;
         try {
+            long size = Files.size(file);
+            if (size > MAX_CONFIG_BYTES) {
+                throw new IllegalArgumentException(file + ": " + size + " bytes is over the " + MAX_CONFIG_BYTES
+                        + "-byte limit for a configuration file");
+            }
             String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
             ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
             over = m.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such config file");
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage().replaceAll("\\s+", " "));
+            throw new IllegalArgumentException(file + ": " + shorten(e.getOriginalMessage().replaceAll("\\s+", " ")));
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
         }
         if (over == null || over.isMissingNode() || over.isNull()) {
-            return;
+            return JSON.createObjectNode();
         }
         if (!over.isObject()) {
             throw new IllegalArgumentException(file + ": the config must be a mapping of keys to values");
         }
-        merge(base, (ObjectNode) over, "", file.toString());
+        return (ObjectNode) over;
+    }
+
+    /** Long values echoed in messages are cut to their first 80 characters. */
+    public static String shorten(String text) {
+        return text.replaceAll("(\"|')([^\"']{80})[^\"']{20,}(\"|')", "$1$2…$3");
     }
 
     /** Sets one dotted key, e.g. {@code training.steps}, as a flag would. */
@@ -106,7 +128,7 @@ public final class Configs {
         try {
             return JSON.treeToValue(tree, TrainConfig.class).validate();
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("bad configuration value: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+            throw new IllegalArgumentException("bad configuration value: " + shorten(e.getOriginalMessage().replaceAll("\\s+", " ")));
         }
     }
 

@@ -68,7 +68,13 @@ public final class Trainer implements AutoCloseable {
         this.rng = Randomness.of(config.training().seed());
     }
 
-    static void requireMatchingData(TrainConfig c, ImageDataset d) {
+    /**
+     * Checks that the data fits the model: image shape, and labels within model.classes for a
+     * class-conditional one.
+     *
+     * @throws IllegalArgumentException naming the data and what does not fit
+     */
+    public static void requireMatchingData(TrainConfig c, ImageDataset d) {
         if (d.channels() != c.model().channels() || d.height() != c.model().imageSize() || d.width() != c.model().imageSize()) {
             throw new IllegalArgumentException(d.name() + " has " + d.width() + "x" + d.height() + "x" + d.channels()
                     + " images but the model expects " + c.model().imageSize() + "x" + c.model().imageSize() + "x"

@@ -1,6 +1,7 @@
 package dev.diffusion4j.train;
 
 import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Charts;
 import dev.diffusion4j.io.ImageFiles;
@@ -47,7 +48,12 @@ public final class TrainingRun {
         byte[] pixels(Denoiser ema, int count, Randomness rng);
     }
 
-    /** Runs the trainer up to {@code training.steps}, drawing sample grids with {@code preview}. */
+    /**
+     * Runs the trainer up to {@code training.steps}, drawing sample grids with {@code preview}. A stop
+     * request ({@link StopRequests}) ends it after the step in flight, with a checkpoint of that step.
+     *
+     * @throws StopRequests.Stopped after that checkpoint, naming it and how to resume
+     */
     public static void run(Trainer tr, Path runDir, Progress progress, Preview preview) throws IOException {
         TrainConfig c = tr.config();
         Files.createDirectories(runDir);
@@ -74,11 +80,15 @@ public final class TrainingRun {
                     progress.message("samples at step " + k + ": " + writeSamples(tr, runDir, preview));
                     window.restartClock();
                 }
-                if (k % c.output().checkpointEvery() == 0 || last) {
+                boolean stop = StopRequests.requested();
+                if (k % c.output().checkpointEvery() == 0 || last || stop) {
                     Path ckpt = tr.checkpoint(runDir);
                     writeLossCurve(metrics, runDir.resolve("loss.png"));
                     progress.message("checkpoint at step " + k + ": " + ckpt);
                     window.restartClock();
+                    if (!last) {
+                        StopRequests.check("checkpoint at step " + k + " in " + ckpt + "; resume with: diffusion4j train --resume " + runDir);
+                    }
                 }
             }
         } finally {
