@@ -2,8 +2,8 @@ package dev.diffusion4j.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.bench.Benchmark;
+import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
 import dev.diffusion4j.engine.TorchKernels;

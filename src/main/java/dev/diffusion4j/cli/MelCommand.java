@@ -1,11 +1,11 @@
 package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
-import dev.diffusion4j.data.MelImages;
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.GriffinLim;
+import dev.diffusion4j.data.MelImages;
 import dev.diffusion4j.data.MelSpectrogram;
 import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.engine.Djl;

@@ -1,14 +1,14 @@
 package dev.diffusion4j.cli;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import dev.diffusion4j.data.AudioConfig;
-import ai.djl.ndarray.NDArray;
 import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.cli.SharedOptions.NumOption;
 import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.MelImages;
 import dev.diffusion4j.data.Pixels;
 import dev.diffusion4j.diffusion.GaussianDiffusion;

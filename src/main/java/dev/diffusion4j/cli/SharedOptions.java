@@ -6,8 +6,8 @@ import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Path;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The options that several commands share, as picocli mixins: one declaration, one meaning, one

@@ -12,7 +12,7 @@ import java.util.function.IntToDoubleFunction;
 /**
  * The equations of DDPM on tensors, one method per distribution or identity, named after it.
  *
- * <p>Timesteps follow the seed: {@code t} is an integer tensor of shape (B) with values in 1..T, one
+ * <p>Timesteps follow the derivation (docs/ddpm-derivation.md): {@code t} is an integer tensor of shape (B) with values in 1..T, one
  * per batch item. The per-timestep coefficients come from the double-precision {@link
  * NoiseSchedule} and are rounded to float32 only when they meet a tensor. Every result lives in the
  * manager of the tensor arguments, so a caller scopes a step with a sub-manager.
@@ -281,7 +281,7 @@ public record GaussianDiffusion(
         java.util.Arrays.fill(dims, 1);
         dims[0] = ts.length;
         // in t's manager: callers make t per step, so the coefficient, and every result whose first
-        // operand it is, lives in the step's scope even when x_0 lives longer (pitfall 5)
+        // operand it is, lives in the step's scope even when x_0 lives longer (docs/ENGINE.md, "Ownership")
         return Ops.constant(t.getManager(), v, new Shape(dims));
     }
 

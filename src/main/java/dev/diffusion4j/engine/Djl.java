@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Offline start of Deep Java Library's PyTorch engine (pitfall 1 of {@code djl-pitfalls.md}).
+ * Offline start of Deep Java Library's PyTorch engine (docs/ENGINE.md, "Offline start").
  *
  * <p>Call {@link #configure()} before the first tensor is made. It turns on offline mode (no
  * download, no start-up telemetry), and points DJL's cache, where the PyTorch natives shipped in

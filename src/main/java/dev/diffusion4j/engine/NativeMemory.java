@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The native allocator settings of pitfall 7, made from inside the JVM so that library users get
+ * The native allocator settings of docs/ENGINE.md, "The native allocator", made from inside the JVM so that library users get
  * them too, not only the launcher's environment: glibc's {@code mallopt} through JNA, before the
  * first tensor. Large blocks then stay in the heap instead of being fresh {@code mmap}s that
  * page-fault on every first touch, and freed memory is not handed back to the kernel after every

@@ -6,10 +6,11 @@ import com.sun.jna.Native;
 /**
  * Caps the instruction set oneDNN (PyTorch's CPU convolution library) may use, from inside the JVM.
  *
- * <p>On an AMD EPYC with AVX-512 VP2INTERSECT and BF16 (Zen 5), the AVX-512 convolution kernels
- * return wrong gradients in this project's gradient checks (whole-UNet input gradient off by 0.6%
- * against float64, and NaN gradients after ~40 steps of a tiny training run), with or without
- * {@link SafeConv}'s padding; limited to AVX2 every check passes. oneDNN reads {@code
+ * <p>On an AMD EPYC with AVX-512 VP2INTERSECT and BF16 (Zen 5), oneDNN's AVX-512 kernels returned
+ * wrong gradients in this project's gradient checks (whole-UNet input gradient off by 0.6% against
+ * float64, and NaN gradients after ~40 steps of a tiny training run) even with {@link SafeConv}'s
+ * padding, which fixes a different fault; limited to AVX2 every check passes. On a CPU without
+ * AVX-512 the cap changes nothing (docs/ENGINE.md, "AVX-512 kernels: the instruction-set cap"). oneDNN reads {@code
  * ONEDNN_MAX_CPU_ISA} from the C environment the first time it dispatches, so this sets it through
  * libc's {@code setenv} before the engine starts. A value the user put in the environment is left
  * alone; {@code -Ddiffusion4j.onednn.isa=default} leaves oneDNN to choose (at the user's risk).

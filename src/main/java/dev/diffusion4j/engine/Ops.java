@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Arithmetic with Java numbers that keeps autograd correct (pitfall 2 of {@code djl-pitfalls.md}).
+ * Arithmetic with Java numbers that keeps autograd correct (docs/ENGINE.md, "Scalar operands").
  *
  * <p>DJL's {@code NDArray.mul(Number)} and its siblings wrap the number in a tensor backed by a
  * Java buffer and close it right after the call; autograd keeps pointing at that memory, and a

@@ -6,14 +6,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 
 /**
- * The project's only door to 2-D convolution (pitfall 3 of {@code djl-pitfalls.md}).
+ * The project's only door to 2-D convolution (docs/ENGINE.md, "Convolution input gradients").
  *
- * <p>On AVX-512 CPUs, oneDNN as bundled with PyTorch 2.7.1 intermittently returns a wrong (even NaN)
- * gradient with respect to the <em>input</em> of a stride-1 3x3 convolution whose number of output
- * channels is not a multiple of 16. The exact and nearly free work-around: append zero filters up to
- * the next multiple of 16, convolve, and keep the first channels. The zero filters add nothing to the
- * output and their weight gradient is discarded by the concatenation's backward. A test scans the
- * compiled classes and fails if any other class calls DJL's {@code Conv2d} directly.
+ * <p>On an AVX-512 EPYC (Zen 4), oneDNN as bundled with PyTorch 2.7.1 intermittently returned a wrong
+ * (even NaN) gradient with respect to the <em>input</em> of a stride-1 3x3 convolution whose number
+ * of output channels is not a multiple of 16; on an AVX2-only EPYC (Zen 3) it did not. The exact and
+ * nearly free work-around, kept on every CPU: append zero filters up to the next multiple of 16,
+ * convolve, and keep the first channels. The zero filters add nothing to the output and their weight
+ * gradient is discarded by the concatenation's backward. It fixes that fault exactly; a second
+ * AVX-512 fault, seen on Zen 5 with this padding in place, is what {@link OneDnn}'s cap is for. A test
+ * scans the compiled classes and fails if any other class calls DJL's {@code Conv2d} directly.
  */
 public final class SafeConv {
     /** The channel multiple at which oneDNN's input gradient was measured right. */

@@ -41,6 +41,7 @@ public final class Attention extends Module {
         NDArray scores = Ops.mul(q.transpose(0, 2, 1).batchMatMul(k), 1 / Math.sqrt(d)); // (N·heads, HW, HW)
         NDArray attn = scores.softmax(2);
         NDArray out = v.batchMatMul(attn.transpose(0, 2, 1)).reshape(s); // (N·heads, d, HW) -> (N, C, H, W)
+        FlopCounter.add(2 * (2 * n * heads * hw * hw * d)); // the two products above
         return x.add(proj.forward(ps, out, training));
     }
 

@@ -26,6 +26,7 @@ public final class ClassEmbedding extends Module {
     public NDArray forward(ParameterStore ps, NDArray labels, boolean training) {
         NDArray w = value(ps, weight, labels, training);
         NDArray oneHot = labels.toType(DataType.INT64, false).oneHot(rows).toType(w.getDataType(), false);
+        FlopCounter.add(2 * labels.getShape().get(0) * w.getShape().size());
         return oneHot.matMul(w);
     }
 

@@ -28,7 +28,11 @@ public final class Conv2d extends Module {
 
     /** (N, C_in, H, W) to (N, C_out, H / stride, W / stride). */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return SafeConv.conv2d(x, value(ps, weight, x, training), value(ps, bias, x, training), stride, padding);
+        NDArray y = SafeConv.conv2d(x, value(ps, weight, x, training), value(ps, bias, x, training), stride, padding);
+        Shape w = weight.getShape();
+        Shape out = y.getShape();
+        FlopCounter.add(2 * w.size() * out.get(0) * out.get(2) * out.get(3));
+        return y;
     }
 
     @Override

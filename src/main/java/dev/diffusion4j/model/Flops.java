@@ -2,8 +2,8 @@ package dev.diffusion4j.model;
 
 /**
  * Floating-point operations of a {@link UNet} forward pass, counted from its architecture: every
- * convolution (2·C_in·C_out·k²·H_out·W_out), linear layer (2·in·out) and the two attention matmuls
- * (2·HW·HW·C each). Normalisation, activations and other element-wise work are left out, as is the
+ * convolution (2·C_in·C_out·k²·H_out·W_out), linear layer (2·in·out; the class embedding's one-hot
+ * product is one) and the two attention matmuls (2·HW·HW·C each). Normalisation, activations and other element-wise work are left out, as is the
  * zero padding of output channels that {@link dev.diffusion4j.engine.SafeConv} adds: the count is
  * the useful work, the figure achieved rates are measured against.
  */
@@ -15,7 +15,7 @@ public final class Flops {
         int base = c.baseChannels();
         int emb = 4 * base;
         long hw = (long) c.imageSize() * c.imageSize();
-        long f = linear(base, emb) + linear(emb, emb);
+        long f = linear(base, emb) + linear(emb, emb) + (c.conditional() ? linear(c.classes() + 1, emb) : 0);
         f += conv(c.channels(), base, 3, hw);
         java.util.List<Integer> skips = new java.util.ArrayList<>();
         skips.add(base);

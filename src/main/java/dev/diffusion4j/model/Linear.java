@@ -18,6 +18,7 @@ public final class Linear extends Module {
 
     /** (N, in) to (N, out). */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        FlopCounter.add(2 * weight.getShape().size() * x.getShape().get(0));
         return ai.djl.nn.core.Linear.linear(x, value(ps, weight, x, training), value(ps, bias, x, training)).singletonOrThrow();
     }
 

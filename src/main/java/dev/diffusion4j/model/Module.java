@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  *
  * <p>Subclasses expose typed {@code forward} methods and call their children's directly; {@link
  * #forwardInternal} maps DJL's {@link NDList} calling convention onto them. Results of operations
- * whose first operand is a parameter land in the parameter's manager (pitfall 5), so {@link
+ * whose first operand is a parameter land in the parameter's manager (docs/ENGINE.md, "Ownership"), so {@link
  * #local} moves them to the step's manager.
  */
 public abstract class Module extends AbstractBlock {

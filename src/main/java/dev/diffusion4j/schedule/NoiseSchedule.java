@@ -3,7 +3,7 @@ package dev.diffusion4j.schedule;
 import java.util.Arrays;
 
 /**
- * Every per-timestep quantity of the derivation, in double precision, for t = 0..T (the seed's
+ * Every per-timestep quantity of the derivation, in double precision, for t = 0..T (the derivation's
  * indexing: t = 1 is the first noising step; t = 0 is the data itself, where only ᾱ_0 = 1 is
  * defined and the other tables hold NaN).
  *

@@ -82,7 +82,14 @@ class ScheduleCommandTest {
     void versionAndHelp() {
         CliRunner.Result v = run("--version");
         assertThat(v.code()).isZero();
-        assertThat(v.out()).contains("diffusion4j 0.1.0").contains("Deep Java Library 0.36.0").contains("PyTorch 2.7.1");
+        // the versions the build declares (filtered into a resource from pom.xml), and the ones that actually run
+        java.util.Properties built = dev.diffusion4j.Versions.properties();
+        assertThat(built.getProperty("djl")).matches("\\d+\\.\\d+\\.\\d+");
+        assertThat(v.out()).contains("diffusion4j " + built.getProperty("version"))
+                .contains("Deep Java Library " + built.getProperty("djl")).contains("PyTorch " + built.getProperty("pytorch"));
+        dev.diffusion4j.engine.Djl.engine();
+        assertThat(ai.djl.engine.Engine.getDjlVersion()).isEqualTo(built.getProperty("djl"));
+        assertThat(ai.djl.engine.Engine.getEngine("PyTorch").getVersion()).isEqualTo(built.getProperty("pytorch"));
         CliRunner.Result h = run("--help");
         assertThat(h.code()).isZero();
         assertThat(h.out()).contains("schedule").contains("doctor");

@@ -1,6 +1,5 @@
 package dev.diffusion4j.data;
 
-import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -10,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.Randomness;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

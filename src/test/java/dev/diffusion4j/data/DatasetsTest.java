@@ -1,9 +1,9 @@
 package dev.diffusion4j.data;
 
-import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diffusion4j.engine.Randomness;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -15,14 +15,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the two DJL gradient bugs of {@code djl-pitfalls.md} out of reach: reads the constant pool
+ * Keeps the two DJL gradient bugs of docs/ENGINE.md out of reach: reads the constant pool
  * of every compiled main class and fails when a class other than the wrapper refers to
  *
  * <ul>
  *   <li>an arithmetic {@code NDArray}/{@code NDArrays} method that takes a {@code java.lang.Number}
- *       (pitfall 2; use {@link Ops});
+ *       ("Scalar operands"; use {@link Ops});
  *   <li>DJL's swish/mish, which multiply by a wrapped number internally (use {@link Ops#silu});
- *   <li>DJL's {@code Conv2d} (pitfall 3; use {@link SafeConv}).
+ *   <li>DJL's {@code Conv2d} ("Convolution input gradients"; use {@link SafeConv}).
  * </ul>
  */
 class ForbiddenCallsTest {
@@ -85,14 +85,14 @@ class ForbiddenCallsTest {
         boolean numberArg = r.descriptor().substring(0, r.descriptor().indexOf(')')).contains("Ljava/lang/Number;");
         if (ARRAY_OWNERS.contains(r.owner()) && numberArg && !ALLOWED_NUMBER_METHODS.contains(r.name())
                 && !cls.equals("dev/diffusion4j/engine/Ops")) {
-            return "scalar operand through DJL (pitfall 2): use dev.diffusion4j.engine.Ops";
+            return "scalar operand through DJL (docs/ENGINE.md, Scalar operands): use dev.diffusion4j.engine.Ops";
         }
         if ((r.owner().equals("ai/djl/nn/Activation") || ARRAY_OWNERS.contains(r.owner()))
                 && Set.of("swish", "mish", "swishBlock", "mishBlock").contains(r.name())) {
-            return "swish/mish multiply by a wrapped scalar (pitfall 2): use Ops.silu";
+            return "swish/mish multiply by a wrapped scalar (docs/ENGINE.md, Scalar operands): use Ops.silu";
         }
         if (r.owner().startsWith("ai/djl/nn/convolutional/Conv2d") && !cls.equals("dev/diffusion4j/engine/SafeConv")) {
-            return "direct convolution (pitfall 3): use dev.diffusion4j.engine.SafeConv";
+            return "direct convolution (docs/ENGINE.md, Convolution input gradients): use dev.diffusion4j.engine.SafeConv";
         }
         return null;
     }

@@ -1,10 +1,10 @@
 package dev.diffusion4j.eval;
 
-import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.testing.Tensors;
 import java.nio.file.Path;
 import java.util.SplittableRandom;

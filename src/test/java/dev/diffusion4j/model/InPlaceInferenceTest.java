@@ -1,6 +1,5 @@
 package dev.diffusion4j.model;
 
-import dev.diffusion4j.engine.Randomness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -11,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.Randomness;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package dev.diffusion4j.sample;
 
-import dev.diffusion4j.engine.Randomness;
 import static dev.diffusion4j.testing.Tensors.doubles;
 import static dev.diffusion4j.testing.Tensors.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +13,7 @@ import dev.diffusion4j.diffusion.LossType;
 import dev.diffusion4j.diffusion.PredictionType;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.BetaSchedule;
 import dev.diffusion4j.schedule.NoiseSchedule;
@@ -40,12 +40,17 @@ class SamplerTest {
                 assertThat(maxAbsDiff(doubles(a.prevSample()), doubles(b.prevSample()))).as("step %d", i).isLessThan(2e-4);
                 assertThat(maxAbsDiff(doubles(a.predX0()), doubles(b.predX0()))).isLessThan(1e-6);
             }
-            // the last step adds no noise in either
+            // the last step adds no noise in either: two different noises give the same result
             NDArray x = m.randomNormal(shape);
             NDArray out = m.randomNormal(shape);
-            StepOutput a = ddpm.step(out, 999, x, m.randomNormal(shape));
-            StepOutput b = ddpm.step(out, 999, x, m.randomNormal(shape));
-            assertThat(doubles(a.prevSample())).containsExactly(doubles(b.prevSample()));
+            for (Sampler sampler : new Sampler[] {ddpm, ddim}) {
+                StepOutput a = sampler.step(out, 999, x, m.randomNormal(shape));
+                StepOutput b = sampler.step(out, 999, x, m.randomNormal(shape));
+                assertThat(doubles(a.prevSample())).as(sampler.getClass().getSimpleName()).containsExactly(doubles(b.prevSample()));
+            }
+            // while an earlier step does add it
+            assertThat(doubles(ddim.step(out, 500, x, m.randomNormal(shape)).prevSample()))
+                    .isNotEqualTo(doubles(ddim.step(out, 500, x, m.randomNormal(shape)).prevSample()));
         }
     }
 

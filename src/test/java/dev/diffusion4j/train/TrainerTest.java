@@ -1,7 +1,5 @@
 package dev.diffusion4j.train;
 
-import dev.diffusion4j.data.ImageDataset;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
