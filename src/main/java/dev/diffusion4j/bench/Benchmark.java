@@ -72,7 +72,7 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
                 ParameterStore ps = new ParameterStore(m, false);
                 for (int b : sampleBatches) {
                     NDArray x = Randomness.of(1).derive("sampling inputs").normal(m,
-                            new Shape(b, config.model().channels(), config.model().imageSize(), config.model().imageSize()));
+                            new Shape(b, config.model().channels(), config.model().height(), config.model().width()));
                     NDArray t = m.full(new Shape(b), 500, DataType.INT64);
                     double sms = medianMs(() -> {
                         try (NDManager s = m.newSubManager()) {
@@ -193,10 +193,11 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
     }
 
     private static ImageDataset randomImages(TrainConfig c, int n) {
-        int s = c.model().imageSize();
-        byte[] px = new byte[n * c.model().channels() * s * s];
+        int h = c.model().height();
+        int w = c.model().width();
+        byte[] px = new byte[n * c.model().channels() * h * w];
         Randomness.of(1).derive("training images").stream().nextBytes(px);
-        return new ImageDataset("random images", n, c.model().channels(), s, s, px, null);
+        return new ImageDataset("random images", n, c.model().channels(), h, w, px, null);
     }
 
     /** The figures as a JSON-ready map: key to value, unit and what it is. */

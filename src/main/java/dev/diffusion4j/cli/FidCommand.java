@@ -132,10 +132,10 @@ public final class FidCommand implements Callable<Integer> {
         AudioConfig audio = checkpoint.audio();
         int n = num.num;
         // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
-        ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.imageSize(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("test images"));
+        ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.height(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("test images"));
         ImageDataset test = allTest.head(n);
         ImageDataset otherTest = allTest.count() >= 2 * n ? allTest.slice(n, 2 * n) : null;
-        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, c.imageSize(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("training images")).head(n);
+        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, c.height(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("training images")).head(n);
         return new References(test, otherTest, train);
     }
 
@@ -144,36 +144,37 @@ public final class FidCommand implements Callable<Integer> {
 
     private Generated readSamples(ClassifierTraining.Trained c) throws IOException {
         Npy.Uint8 a = Npy.read(samples);
-        if (a.shape()[1] != c.channels() || a.shape()[2] != c.imageSize() || a.shape()[3] != c.imageSize()) {
+        if (a.shape()[1] != c.channels() || a.shape()[2] != c.height() || a.shape()[3] != c.width()) {
             throw new UserInputException(samples + ": shape " + Arrays.toString(a.shape()) + " does not match the classifier's "
-                    + c.channels() + "x" + c.imageSize() + "x" + c.imageSize());
+                    + c.channels() + "x" + c.height() + "x" + c.width());
         }
         return new Generated(new ImageDataset(samples.toString(), a.shape()[0], a.shape()[1], a.shape()[2], a.shape()[3], a.data(), null),
                 samples.toString());
     }
 
     /** Samples from the checkpoint, guided towards {@code labels} with scale {@code w} (unconditional when labels is null). */
-    private Generated sample(long[] labels, double w, NDManager parent) throws IOException {
+    private Generated sample(long[] labels, double guidanceScale, NDManager parent) throws IOException {
         Checkpoint ckpt = checkpoint.open();
         GaussianDiffusion d = ckpt.config().diffusion().build();
         SamplerSpec how = sampler.spec();
         Sampler s = how.build(d);
         int ch = ckpt.config().model().channels();
-        int hw = ckpt.config().model().imageSize();
+        int h = ckpt.config().model().height();
+        int wd = ckpt.config().model().width();
         int n = num.num;
         byte[] px;
         try (NDManager m = parent.newSubManager()) {
             Denoiser net = Denoiser.of(ckpt.model(m, true), new ParameterStore(m, false));
             if (labels != null) {
-                net = Guidance.of(net, w, ckpt.config().model().nullLabel());
+                net = Guidance.of(net, guidanceScale, ckpt.config().model().nullLabel());
             }
-            px = SamplingLoop.generate(net, s, n, batch.batch, ch, hw, Randomness.of(seed.seed), labels, m, null,
+            px = SamplingLoop.generate(net, s, n, batch.batch, ch, h, wd, Randomness.of(seed.seed), labels, m, null,
                     k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
         }
         Outputs.progressDone(spec.commandLine().getErr());
         int[] asked = labels == null ? null : java.util.Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
-        String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", w));
-        return new Generated(new ImageDataset("samples", n, ch, hw, hw, px, asked), what);
+        String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale));
+        return new Generated(new ImageDataset("samples", n, ch, h, wd, px, asked), what);
     }
 
     private void report(ClassifierTraining.Trained c, Generated generated, References refs, double sampleSecs, NDManager m) {

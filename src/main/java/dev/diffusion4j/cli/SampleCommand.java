@@ -118,7 +118,7 @@ public final class SampleCommand implements Callable<Integer> {
             }
             loopStart = System.nanoTime();
             pixels = SamplingLoop.generate(net, s, classes.total(), batch.batch, ckpt.config().model().channels(),
-                    ckpt.config().model().imageSize(), Randomness.of(seed.seed), classes.labels(), m, traj, null);
+                    ckpt.config().model().height(), ckpt.config().model().width(), Randomness.of(seed.seed), classes.labels(), m, traj, null);
         }
         double secs = (System.nanoTime() - start) / 1e9;
         double loopSecs = (System.nanoTime() - loopStart) / 1e9;
@@ -203,26 +203,27 @@ public final class SampleCommand implements Callable<Integer> {
     private void write(Output kind, Checkpoint ckpt, byte[] pixels, Classes classes) throws IOException {
         UNetConfig mc = ckpt.config().model();
         int c = mc.channels();
-        int hw = mc.imageSize();
+        int h = mc.height();
+        int w = mc.width();
         int n = classes.total();
         switch (kind) {
             case PNG -> ImageFiles.writePng(out, classes.rowNames() != null && classes.rowNames().size() > 1
-                    ? ImageFiles.labelledGrid(pixels, classes.rowNames(), classes.perRow(), c, hw, hw, 2)
-                    : ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
-            case NPY -> ImageFiles.writeNpy(out, pixels, n, c, hw, hw);
+                    ? ImageFiles.labelledGrid(pixels, classes.rowNames(), classes.perRow(), c, h, w, 2)
+                    : ImageFiles.grid(pixels, n, c, h, w, (int) Math.ceil(Math.sqrt(n)), 2));
+            case NPY -> ImageFiles.writeNpy(out, pixels, n, c, h, w);
             case DIRECTORY -> {
                 Files.createDirectories(out);
                 if (ckpt.config().usesAudio()) {
                     AudioConfig audio = ckpt.config().audio();
                     for (int i = 0; i < n; i++) {
                         String stem = String.format("sample-%05d", i);
-                        ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, hw, hw), 4));
+                        ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, h, w), 4));
                         MelImages.soundOf(pixels, i, audio, Randomness.of(seed.seed).derive("phases").step(i)).write(out.resolve(stem + ".wav"));
                     }
-                    ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, n, c, hw, hw, (int) Math.ceil(Math.sqrt(n)), 2));
+                    ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, n, c, h, w, (int) Math.ceil(Math.sqrt(n)), 2));
                 } else {
                     for (int i = 0; i < n; i++) {
-                        ImageFiles.writePng(out.resolve(String.format("sample-%05d.png", i)), ImageFiles.image(pixels, i, c, hw, hw));
+                        ImageFiles.writePng(out.resolve(String.format("sample-%05d.png", i)), ImageFiles.image(pixels, i, c, h, w));
                     }
                 }
             }
@@ -259,8 +260,9 @@ public final class SampleCommand implements Callable<Integer> {
         }
 
         void write(Path file, UNetConfig mc) throws IOException {
-            int hw = mc.imageSize();
-            int per = mc.channels() * hw * hw;
+            int h = mc.height();
+            int w = mc.width();
+            int per = mc.channels() * h * w;
             int cols = xs.size();
             byte[] tiles = new byte[2 * rows * cols * per];
             int k = 0;
@@ -271,7 +273,7 @@ public final class SampleCommand implements Callable<Integer> {
                     }
                 }
             }
-            ImageFiles.writePng(file, ImageFiles.grid(tiles, 2 * rows * cols, mc.channels(), hw, hw, cols, 2));
+            ImageFiles.writePng(file, ImageFiles.grid(tiles, 2 * rows * cols, mc.channels(), h, w, cols, 2));
         }
     }
 }

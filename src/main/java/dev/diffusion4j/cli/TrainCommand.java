@@ -143,9 +143,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             Configs.set(tree, "training.seed", seed);
         }
-        if (ckpt == null && !fromFile.path("model").has("imageSize") && isWav(tree)) {
+        if (ckpt == null && !fromFile.path("model").has("imageSize") && !fromFile.path("model").has("imageWidth") && isWav(tree)) {
             // sound makes nMels x frames images: unless the user sized the model, size it to them
-            Configs.set(tree, "model.imageSize", tree.path("audio").path("nMels").asInt());
+            int mels = tree.path("audio").path("nMels").asInt();
+            int frames = tree.path("audio").path("frames").asInt();
+            Configs.set(tree, "model.imageSize", mels);
+            Configs.set(tree, "model.imageWidth", frames == mels ? 0 : frames);
         }
         return Configs.toConfig(tree);
     }
@@ -177,9 +180,10 @@ public final class TrainCommand implements Callable<Integer> {
             return p;
         }
         List<String> names = p.images().classNames();
-        if (names == null || names.size() != c.model().classes()) {
+        if (names == null || names.size() < c.model().classes()) {
             names = java.util.stream.IntStream.range(0, c.model().classes()).mapToObj(Integer::toString).toList();
         }
+        names = names.subList(0, c.model().classes()); // the labels the data uses are checked against K before training
         return new Prepared(c.withClassNames(names), p.images());
     }
 
@@ -211,12 +215,13 @@ public final class TrainCommand implements Callable<Integer> {
         Sampler sampler = new SamplerSpec(SamplerSpec.Kind.DDIM, Math.min(config.output().sampleSteps(), diffusion.schedule().steps()), 0)
                 .build(diffusion);
         int c = config.model().channels();
-        int s = config.model().imageSize();
+        int h = config.model().height();
+        int w = config.model().width();
         int classes = config.model().classes();
         return (ema, count, rng) -> {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray labels = classes == 0 ? null : m.create(java.util.stream.LongStream.range(0, count).map(i -> i % classes).toArray());
-                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, s, s), rng, 0, labels, m, null, null));
+                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, h, w), rng, 0, labels, m, null, null));
             }
         };
     }

@@ -24,13 +24,12 @@ public final class Classifier extends Module {
     private final Linear head;
     private final int classes;
 
-    public Classifier(int channels, int imageSize, int classes) {
+    public Classifier(int channels, int height, int width, int classes) {
         this.classes = classes;
         this.c1 = child("conv1", new Conv2d(channels, 32, 3, 1, false));
         this.c2 = child("conv2", new Conv2d(32, 64, 3, 2, false));
         this.c3 = child("conv3", new Conv2d(64, 64, 3, 2, false));
-        int s = (imageSize + 3) / 4;
-        this.fc = child("fc", new Linear(64 * s * s, FEATURES));
+        this.fc = child("fc", new Linear(64 * ((height + 3) / 4) * ((width + 3) / 4), FEATURES));
         this.head = child("head", new Linear(FEATURES, classes));
     }
 

@@ -24,7 +24,7 @@ public final class ClassifierTraining {
     private ClassifierTraining() {}
 
     /** A trained classifier with its shape. */
-    public record Trained(Classifier net, ParameterStore ps, int channels, int imageSize, int classes) {
+    public record Trained(Classifier net, ParameterStore ps, int channels, int height, int width, int classes) {
         /** Penultimate features and class probabilities of a batch in [-1, 1]. */
         public double[][][] featuresAndProbabilities(NDArray x) {
             NDArray f = net.features(ps, x, false);
@@ -56,7 +56,7 @@ public final class ClassifierTraining {
             throw new IllegalArgumentException(train.name() + " has no labels to train a classifier on");
         }
         int classes = java.util.Arrays.stream(train.labels()).max().orElse(0) + 1;
-        Classifier net = new Classifier(train.channels(), train.height(), classes);
+        Classifier net = new Classifier(train.channels(), train.height(), train.width(), classes);
         net.initializeParameters(m, rng.derive("initial weights"));
         ParameterStore ps = new ParameterStore(m, false);
         Map<String, Parameter> params = net.namedParameters();
@@ -82,7 +82,7 @@ public final class ClassifierTraining {
                 }
             }
         }
-        return new Trained(net, ps, train.channels(), train.height(), classes);
+        return new Trained(net, ps, train.channels(), train.height(), train.width(), classes);
     }
 
     /** A permutation of 0..n-1 drawn from {@code rng} (Fisher-Yates). */
@@ -148,7 +148,8 @@ public final class ClassifierTraining {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "diffusion4j-classifier-v1");
         meta.put("channels", Integer.toString(c.channels()));
-        meta.put("imageSize", Integer.toString(c.imageSize()));
+        meta.put("imageSize", Integer.toString(c.height()));
+        meta.put("imageWidth", Integer.toString(c.width()));
         meta.put("classes", Integer.toString(c.classes()));
         meta.put("testAccuracy", Double.toString(accuracy));
         meta.put("data", data);
@@ -164,10 +165,11 @@ public final class ClassifierTraining {
         }
         int ch = Integer.parseInt(meta.get("channels"));
         int size = Integer.parseInt(meta.get("imageSize"));
+        int width = Integer.parseInt(meta.getOrDefault("imageWidth", meta.get("imageSize")));
         int classes = Integer.parseInt(meta.get("classes"));
-        Classifier net = new Classifier(ch, size, classes);
+        Classifier net = new Classifier(ch, size, width, classes);
         Weights.initialize(net, m, contents.tensors(), file.toString());
-        return new Trained(net, new ParameterStore(m, false), ch, size, classes);
+        return new Trained(net, new ParameterStore(m, false), ch, size, width, classes);
     }
 
     /** Features, mean confidence (max probability) and the entropy in bits of the predicted-class histogram. */

@@ -14,44 +14,47 @@ public final class Flops {
     public static long forwardPerImage(UNetConfig c) {
         int base = c.baseChannels();
         int emb = 4 * base;
-        long hw = (long) c.imageSize() * c.imageSize();
+        long hw = (long) c.height() * c.width();
         long f = linear(base, emb) + linear(emb, emb) + (c.conditional() ? linear(c.classes() + 1, emb) : 0);
         f += conv(c.channels(), base, 3, hw);
         java.util.List<Integer> skips = new java.util.ArrayList<>();
         skips.add(base);
         int ch = base;
-        int res = c.imageSize();
+        int res = c.height();
+        int cols = c.width();
         int levels = c.channelMults().size();
         for (int i = 0; i < levels; i++) {
             int out = base * c.channelMults().get(i);
             for (int b = 0; b < c.resBlocks(); b++) {
-                f += resBlock(ch, out, emb, (long) res * res);
+                f += resBlock(ch, out, emb, (long) res * cols);
                 ch = out;
                 if (c.attentionResolutions().contains(res)) {
-                    f += attention(ch, (long) res * res);
+                    f += attention(ch, (long) res * cols);
                 }
                 skips.add(ch);
             }
             if (i < levels - 1) {
                 res /= 2;
-                f += conv(ch, ch, 3, (long) res * res);
+                cols /= 2;
+                f += conv(ch, ch, 3, (long) res * cols);
                 skips.add(ch);
             }
         }
-        f += 2 * resBlock(ch, ch, emb, (long) res * res) + attention(ch, (long) res * res);
+        f += 2 * resBlock(ch, ch, emb, (long) res * cols) + attention(ch, (long) res * cols);
         for (int i = levels - 1; i >= 0; i--) {
             int out = base * c.channelMults().get(i);
             for (int b = 0; b <= c.resBlocks(); b++) {
                 int skip = skips.remove(skips.size() - 1);
-                f += resBlock(ch + skip, out, emb, (long) res * res);
+                f += resBlock(ch + skip, out, emb, (long) res * cols);
                 ch = out;
                 if (c.attentionResolutions().contains(res)) {
-                    f += attention(ch, (long) res * res);
+                    f += attention(ch, (long) res * cols);
                 }
             }
             if (i > 0) {
                 res *= 2;
-                f += conv(ch, ch, 3, (long) res * res);
+                cols *= 2;
+                f += conv(ch, ch, 3, (long) res * cols);
             }
         }
         return f + conv(ch, c.channels(), 3, hw);

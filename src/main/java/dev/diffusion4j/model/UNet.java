@@ -45,7 +45,7 @@ public final class UNet extends Module {
         List<Integer> skipChannels = new ArrayList<>();
         skipChannels.add(base);
         int ch = base;
-        int res = c.imageSize();
+        int res = c.height(); // attention resolutions name feature-map heights
         int levels = c.channelMults().size();
         for (int i = 0; i < levels; i++) {
             int outCh = base * c.channelMults().get(i);

@@ -5,17 +5,20 @@ import java.util.List;
 /**
  * The shape of a {@link UNet}.
  *
- * @param imageSize H = W of the input; divisible by 2^(levels - 1)
+ * @param imageSize H of the input (and W, unless {@code imageWidth} says otherwise); divisible by
+ *     2^(levels - 1)
  * @param channels image channels: 1 for digits and mel-spectrograms, 3 for RGB
  * @param baseChannels channels at the first level
  * @param channelMults channels of each level, as multiples of {@code baseChannels}
  * @param resBlocks residual blocks per level on the way down (one more on the way up)
- * @param attentionResolutions feature-map sizes at which self-attention follows each block
+ * @param attentionResolutions feature-map heights at which self-attention follows each block
  * @param heads attention heads
  * @param dropout dropout rate inside residual blocks while training
  * @param normGroups GroupNorm groups (the largest divisor of each channel count not above it)
  * @param classes K class labels the network is conditioned on (a learned embedding per class plus
  *     one for "no class", added to the timestep embedding), or 0 for an unconditional network
+ * @param imageWidth W of the input when it differs from H (a mel-spectrogram's frames), or 0 for a
+ *     square input
  */
 public record UNetConfig(
         int imageSize,
@@ -27,7 +30,8 @@ public record UNetConfig(
         int heads,
         double dropout,
         int normGroups,
-        int classes) {
+        int classes,
+        int imageWidth) {
 
     public UNetConfig {
         channelMults = List.copyOf(channelMults);
@@ -48,6 +52,9 @@ public record UNetConfig(
         if (imageSize < 1 || imageSize % div != 0) {
             throw new IllegalArgumentException("image size " + imageSize + " is not divisible by 2^(levels - 1) = " + div);
         }
+        if (imageWidth < 0 || imageWidth % div != 0) {
+            throw new IllegalArgumentException("model.imageWidth " + imageWidth + " is not 0 (square) or a positive multiple of 2^(levels - 1) = " + div);
+        }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("model.dropout must be in [0, 1), got " + dropout);
         }
@@ -59,10 +66,26 @@ public record UNetConfig(
         }
     }
 
-    /** An unconditional network. */
+    /** An unconditional network for square images. */
     public UNetConfig(int imageSize, int channels, int baseChannels, List<Integer> channelMults, int resBlocks,
             List<Integer> attentionResolutions, int heads, double dropout, int normGroups) {
-        this(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads, dropout, normGroups, 0);
+        this(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads, dropout, normGroups, 0, 0);
+    }
+
+    /** A network for square images. */
+    public UNetConfig(int imageSize, int channels, int baseChannels, List<Integer> channelMults, int resBlocks,
+            List<Integer> attentionResolutions, int heads, double dropout, int normGroups, int classes) {
+        this(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads, dropout, normGroups, classes, 0);
+    }
+
+    /** H of the input. */
+    public int height() {
+        return imageSize;
+    }
+
+    /** W of the input. */
+    public int width() {
+        return imageWidth == 0 ? imageSize : imageWidth;
     }
 
     /** Whether the network takes class labels. */
@@ -77,6 +100,6 @@ public record UNetConfig(
 
     /** The default digits model: 28x28x1, base 32, levels 1, 2, 2, attention at 7x7. */
     public static UNetConfig mnist() {
-        return new UNetConfig(28, 1, 32, List.of(1, 2, 2), 1, List.of(7), 1, 0.1, 8, 0);
+        return new UNetConfig(28, 1, 32, List.of(1, 2, 2), 1, List.of(7), 1, 0.1, 8, 0, 0);
     }
 }

@@ -86,15 +86,15 @@ public final class SamplingLoop {
      * @param labels the class label of each sample for a class-conditional network, or null
      * @param firstBatch observes the first batch's steps, may be null
      */
-    public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int size, Randomness rng,
-            long[] labels, NDManager m, Observer firstBatch, IntConsumer progress) {
-        int per = channels * size * size;
+    public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int height, int width,
+            Randomness rng, long[] labels, NDManager m, Observer firstBatch, IntConsumer progress) {
+        int per = channels * height * width;
         byte[] pixels = new byte[num * per];
         for (int from = 0; from < num; from += batch) {
             int b = Math.min(batch, num - from);
             try (NDManager bm = m.newSubManager()) {
                 NDArray y = labels == null ? null : bm.create(java.util.Arrays.copyOfRange(labels, from, from + b));
-                NDArray x = sample(model, sampler, new Shape(b, channels, size, size), rng, from, y, bm, from == 0 ? firstBatch : null, null);
+                NDArray x = sample(model, sampler, new Shape(b, channels, height, width), rng, from, y, bm, from == 0 ? firstBatch : null, null);
                 byte[] part = Pixels.toBytes(x);
                 System.arraycopy(part, 0, pixels, from * per, part.length);
             }

@@ -140,10 +140,10 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
         require(output.samples() >= 1 && output.sampleSteps() >= 1, "output.samples and output.sampleSteps must be ≥ 1");
         diffusion.build();
         if (usesAudio()) {
-            require(model.channels() == 1 && model.imageSize() == audio.nMels() && model.imageSize() == audio.frames(),
-                    "wav data makes 1 x nMels x frames images: model.channels must be 1 and model.imageSize must equal "
-                            + "audio.nMels and audio.frames, got " + model.channels() + ", " + model.imageSize() + ", "
-                            + audio.nMels() + ", " + audio.frames());
+            require(model.channels() == 1 && model.height() == audio.nMels() && model.width() == audio.frames(),
+                    "wav data makes 1 x nMels x frames images: model.channels must be 1, model.imageSize audio.nMels and "
+                            + "model.imageWidth (or imageSize) audio.frames, got " + model.channels() + ", " + model.height() + "x"
+                            + model.width() + ", " + audio.nMels() + "x" + audio.frames());
             require(!training.randomFlip(), "training.randomFlip would play sound backwards; turn it off for wav data");
         }
         return this;

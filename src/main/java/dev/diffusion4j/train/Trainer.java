@@ -75,10 +75,10 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalArgumentException naming the data and what does not fit
      */
     public static void requireMatchingData(TrainConfig c, ImageDataset d) {
-        if (d.channels() != c.model().channels() || d.height() != c.model().imageSize() || d.width() != c.model().imageSize()) {
+        if (d.channels() != c.model().channels() || d.height() != c.model().height() || d.width() != c.model().width()) {
             throw new IllegalArgumentException(d.name() + " has " + d.width() + "x" + d.height() + "x" + d.channels()
-                    + " images but the model expects " + c.model().imageSize() + "x" + c.model().imageSize() + "x"
-                    + c.model().channels() + " (set model.imageSize and model.channels)");
+                    + " images but the model expects " + c.model().width() + "x" + c.model().height() + "x"
+                    + c.model().channels() + " (set model.imageSize, model.imageWidth and model.channels)");
         }
         if (c.model().conditional()) {
             if (d.labels() == null) {

@@ -104,7 +104,7 @@ public final class TrainingRun {
         int count = c.output().samples();
         byte[] px = preview.pixels(tr.emaDenoiser(), count, Randomness.of(c.training().seed()).derive("sample grids"));
         int cols = (int) Math.ceil(Math.sqrt(count));
-        ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().imageSize(), c.model().imageSize(), cols, 2));
+        ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().height(), c.model().width(), cols, 2));
         return png;
     }
 

@@ -64,4 +64,50 @@ class AudioCliTest {
         assertThat(bad.err()).contains(wavs.resolve("1_tester_9.wav").toString());
         assertThat(dir.resolve("run2/checkpoints")).doesNotExist();
     }
+
+    @Test
+    void nonSquareClassConditionalSoundSizedFromTheAudioSettingsAlone(@TempDir Path dir) throws Exception {
+        Path wavs = Files.createDirectories(dir.resolve("wavs"));
+        Random r = new Random(4);
+        for (int digit = 0; digit < 2; digit++) {
+            for (int index = 0; index < 8; index++) {
+                float[] x = new float[300 + r.nextInt(100)];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (0.3 * Math.sin(2 * Math.PI * (500 + 1500 * digit) * i / 8000.0) + 0.01 * r.nextGaussian());
+                }
+                new Wav(x, 8000).write(wavs.resolve(digit + "_tester_" + index + ".wav"));
+            }
+        }
+        Path yaml = dir.resolve("wide.yaml");
+        // no model.imageSize: 16 mel bands x 8 frames size the network (16 high, 8 wide)
+        Files.writeString(yaml, String.join("\n",
+                "data: wav:" + wavs,
+                "model: {baseChannels: 8, channelMults: [1, 2], attentionResolutions: [8], normGroups: 4, classes: 2}",
+                "audio: {nFft: 64, hop: 16, window: 64, nMels: 16, frames: 8, griffinLimIters: 4}",
+                "diffusion: {timesteps: 20}",
+                "training: {steps: 2, batchSize: 4, warmupSteps: 1}",
+                "output: {logEvery: 1, sampleEvery: 0, checkpointEvery: 2, samples: 4, sampleSteps: 3}",
+                ""));
+        Path run = dir.resolve("run");
+        CliRunner.Result t = CliRunner.run("train", "--config", yaml.toString(), "--out", run.toString());
+        assertThat(t.code()).as(t.err() + t.out()).isZero();
+        var config = Checkpoint.open(run).config();
+        assertThat(config.model().height()).isEqualTo(16);
+        assertThat(config.model().width()).isEqualTo(8);
+        assertThat(config.classNames()).containsExactly("zero", "one");
+        Path out = dir.resolve("ones");
+        CliRunner.Result s = CliRunner.run("sample", "--checkpoint", run.toString(), "--class", "one", "--num", "2", "--sampler", "dpm-solver++",
+                "--steps", "3", "--out", out.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        Wav w = Wav.read(out.resolve("sample-00001.wav"));
+        assertThat(w.samples()).hasSize(config.audio().clipSamples());
+        java.awt.image.BufferedImage mel = javax.imageio.ImageIO.read(out.resolve("sample-00000.png").toFile());
+        assertThat(mel.getHeight()).as("16 mel bands, scaled 4x").isEqualTo(64);
+        assertThat(mel.getWidth()).as("8 frames, scaled 4x").isEqualTo(32);
+        CliRunner.Result npy = CliRunner.run("sample", "--checkpoint", run.toString(), "--num", "3", "--steps", "3", "--out",
+                dir.resolve("wide.npy").toString());
+        assertThat(npy.code()).as(npy.err()).isZero();
+        byte[] a = Files.readAllBytes(dir.resolve("wide.npy"));
+        assertThat(new String(a, 10, 80, java.nio.charset.StandardCharsets.US_ASCII)).contains("'shape': (3, 1, 16, 8)");
+    }
 }
