@@ -1,14 +1,18 @@
 package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
+import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassifierTraining;
+import dev.diffusion4j.train.Configs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -51,6 +55,13 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--channels", defaultValue = "1", description = "Channels for images:DIR data. Default: ${DEFAULT-VALUE}.")
     private int channels;
 
+    /** For wav: data, the audio settings of this run (or of --config); they are stored with the classifier. */
+    @Mixin
+    private SharedOptions.CheckpointOption checkpoint = new SharedOptions.CheckpointOption();
+
+    @Option(names = "--config", description = "For wav: data without --checkpoint: a training configuration whose audio section to use.")
+    private Path configFile;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
@@ -58,8 +69,19 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         if (epochs < 1 || batch.batch < 1 || !(lr > 0)) {
             throw new UserInputException("--epochs, --batch and --lr must be positive");
         }
-        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, size, channels);
-        ImageDataset test = Datasets.load(data, Datasets.Split.TEST, size, channels);
+        AudioConfig audio = null;
+        ImageDataset train;
+        ImageDataset test;
+        if (data instanceof DataSpec.Wav wav) {
+            // the statistics are measured on the training split when the settings lack them, and then used for both
+            AudioDatasets.Loaded loaded = AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, audioSettings());
+            audio = loaded.audio();
+            train = loaded.images();
+            test = AudioDatasets.load(wav.dir(), Datasets.Split.TEST, audio).images();
+        } else {
+            train = Datasets.load(data, Datasets.Split.TRAIN, size, channels);
+            test = Datasets.load(data, Datasets.Split.TEST, size, channels);
+        }
         if (test.labels() == null) {
             throw new UserInputException(test.name() + " has no labels: a classifier needs labelled data");
         }
@@ -75,10 +97,22 @@ public final class TrainClassifierCommand implements Callable<Integer> {
                     });
             Outputs.progressDone(spec.commandLine().getErr());
             double acc = ClassifierTraining.accuracy(c, test, 500, m);
-            ClassifierTraining.save(c, out, acc, data.spec());
+            ClassifierTraining.save(c, out, acc, data.spec(), audio);
             pw.printf(Locale.ROOT, "classifier: test accuracy %.2f%% on %d images (%s), %d epochs, %.1f s -> %s%n", 100 * acc,
                     test.count(), test.name(), epochs, (System.nanoTime() - start) / 1e9, out);
         }
         return 0;
+    }
+
+    private AudioConfig audioSettings() {
+        if (checkpoint.given()) {
+            return checkpoint.audio();
+        }
+        if (configFile != null) {
+            ObjectNode tree = Configs.defaultsTree();
+            Configs.mergeFile(tree, configFile);
+            return Configs.JSON.convertValue(tree.get("audio"), AudioConfig.class);
+        }
+        return AudioConfig.defaults();
     }
 }

@@ -17,9 +17,26 @@ package dev.diffusion4j.data;
  * @param griffinLimIters Griffin-Lim iterations on the way back to sound
  * @param logLow natural log of the mel power that maps to -1 (null until measured)
  * @param logHigh natural log of the mel power that maps to +1 (null until measured)
+ * @param phaseInit where Griffin-Lim starts: random phases, or each bin's phase advancing at its own
+ *     frequency from frame to frame
+ * @param melIters iterations of the non-negative least squares that takes mel power back to linear
  */
 public record AudioConfig(int sampleRate, int nFft, int hop, int window, int nMels, double fMin, double fMax, int frames,
-        double logFloor, int griffinLimIters, Double logLow, Double logHigh) {
+        double logFloor, int griffinLimIters, Double logLow, Double logHigh, PhaseInit phaseInit, int melIters) {
+
+    /** Griffin-Lim's starting phases. */
+    public enum PhaseInit {
+        /** Uniform random phases (from the run's generator). */
+        RANDOM,
+        /** φ(t, k) = 2π k · hop · t / nFft: every bin a sinusoid at its centre frequency, coherent across frames. */
+        ADVANCE
+    }
+
+    /** Settings with random starting phases and 200 NNLS iterations, as before those were settings. */
+    public AudioConfig(int sampleRate, int nFft, int hop, int window, int nMels, double fMin, double fMax, int frames,
+            double logFloor, int griffinLimIters, Double logLow, Double logHigh) {
+        this(sampleRate, nFft, hop, window, nMels, fMin, fMax, frames, logFloor, griffinLimIters, logLow, logHigh, PhaseInit.RANDOM, 200);
+    }
 
     public AudioConfig {
         require(sampleRate >= 1000 && sampleRate <= 384_000, "audio.sampleRate must be in [1000, 384000], got " + sampleRate);
@@ -31,7 +48,11 @@ public record AudioConfig(int sampleRate, int nFft, int hop, int window, int nMe
                 "audio.fMin and audio.fMax must satisfy 0 ≤ fMin < fMax ≤ sampleRate/2, got " + fMin + ", " + fMax);
         require(frames >= 1, "audio.frames must be at least 1, got " + frames);
         require(logFloor > 0 && Double.isFinite(logFloor), "audio.logFloor must be positive, got " + logFloor);
-        require(griffinLimIters >= 1, "audio.griffinLimIters must be at least 1, got " + griffinLimIters);
+        require(griffinLimIters >= 0, "audio.griffinLimIters must be ≥ 0, got " + griffinLimIters);
+        require(melIters >= 1, "audio.melIters must be at least 1, got " + melIters);
+        if (phaseInit == null) {
+            phaseInit = PhaseInit.RANDOM;
+        }
         require((logLow == null) == (logHigh == null), "audio.logLow and audio.logHigh are set together");
         require(logLow == null || (Double.isFinite(logLow) && Double.isFinite(logHigh) && logHigh > logLow),
                 "audio.logLow must be below audio.logHigh, got " + logLow + ", " + logHigh);
@@ -52,7 +73,8 @@ public record AudioConfig(int sampleRate, int nFft, int hop, int window, int nMe
 
     /** This configuration with the given normalisation statistics. */
     public AudioConfig withStats(double low, double high) {
-        return new AudioConfig(sampleRate, nFft, hop, window, nMels, fMin, fMax, frames, logFloor, griffinLimIters, low, high);
+        return new AudioConfig(sampleRate, nFft, hop, window, nMels, fMin, fMax, frames, logFloor, griffinLimIters, low, high, phaseInit,
+                melIters);
     }
 
     /** Number of STFT frequency bins, nFft / 2 + 1. */

@@ -158,19 +158,12 @@ public final class GriffinLim {
 
     /**
      * Griffin-Lim: a signal of {@code length} samples whose STFT magnitude approaches {@code mag}
-     * ({@code [frames][bins]}), from random phases drawn from {@code phases}.
+     * ({@code [frames][bins]}), from the configured starting phases ({@link AudioConfig#phaseInit()};
+     * random ones drawn from {@code phases}).
      */
     public double[] reconstruct(double[][] mag, int length, int iterations, Randomness phases) {
         int bins = a.bins();
-        SplittableRandom rng = phases.stream();
-        double[][] angles = new double[mag.length][2 * bins];
-        for (double[] row : angles) {
-            for (int k = 0; k < bins; k++) {
-                double phi = 2 * Math.PI * rng.nextDouble();
-                row[2 * k] = Math.cos(phi);
-                row[2 * k + 1] = Math.sin(phi);
-            }
-        }
+        double[][] angles = startingPhases(mag.length, phases);
         double[][] previous = new double[mag.length][2 * bins];
         double c = MOMENTUM / (1 + MOMENTUM);
         for (int it = 0; it < iterations; it++) {
@@ -187,6 +180,23 @@ public final class GriffinLim {
             previous = rebuilt;
         }
         return istft(apply(mag, angles), length);
+    }
+
+    /** Unit phasors {@code [frames][2·bins]} to start from. */
+    double[][] startingPhases(int frames, Randomness phases) {
+        int bins = a.bins();
+        SplittableRandom rng = phases.stream();
+        double[][] angles = new double[frames][2 * bins];
+        for (int t = 0; t < frames; t++) {
+            for (int k = 0; k < bins; k++) {
+                double phi = a.phaseInit() == AudioConfig.PhaseInit.ADVANCE
+                        ? 2 * Math.PI * k * (double) a.hop() * t / a.nFft()
+                        : 2 * Math.PI * rng.nextDouble();
+                angles[t][2 * k] = Math.cos(phi);
+                angles[t][2 * k + 1] = Math.sin(phi);
+            }
+        }
+        return angles;
     }
 
     private static double[][] apply(double[][] mag, double[][] unit) {
@@ -216,9 +226,15 @@ public final class GriffinLim {
 
     /**
      * A log-mel image back to sound: ln mel power {@code [nMels][frames]} → mel power → linear
-     * power (NNLS) → magnitude → Griffin-Lim → {@link AudioConfig#clipSamples()} samples.
+     * power (NNLS) → magnitude ({@link #melToMagnitude}) → Griffin-Lim → {@link
+     * AudioConfig#clipSamples()} samples.
      */
     public double[] toSound(double[][] logMel, Randomness phases) {
+        return reconstruct(melToMagnitude(logMel), a.clipSamples(), a.griffinLimIters(), phases);
+    }
+
+    /** The first stage of {@link #toSound}: ln mel power {@code [nMels][frames]} to an STFT magnitude {@code [frames][bins]}. */
+    public double[][] melToMagnitude(double[][] logMel) {
         int frames = logMel[0].length;
         double[][] melPower = new double[frames][logMel.length];
         for (int m = 0; m < logMel.length; m++) {
@@ -226,7 +242,7 @@ public final class GriffinLim {
                 melPower[t][m] = Math.exp(logMel[m][t]);
             }
         }
-        double[][] power = melToPower(melPower, 200);
+        double[][] power = melToPower(melPower, a.melIters());
         double[][] mag = new double[frames][];
         for (int t = 0; t < frames; t++) {
             mag[t] = new double[power[t].length];
@@ -234,6 +250,32 @@ public final class GriffinLim {
                 mag[t][k] = Math.sqrt(power[t][k]);
             }
         }
-        return reconstruct(mag, a.clipSamples(), a.griffinLimIters(), phases);
+        return mag;
+    }
+
+    /**
+     * The log-spectral distance in dB between two magnitudes {@code [frames][bins]}: per frame, the
+     * root mean square over bins of 10·log10 of the power ratio, averaged over the frames both have.
+     * Powers are floored 60 dB below the reference's peak, so that silence does not dominate.
+     */
+    public static double logSpectralDistance(double[][] reference, double[][] estimate) {
+        int frames = Math.min(reference.length, estimate.length);
+        double peak = 0;
+        for (double[] row : reference) {
+            for (double v : row) {
+                peak = Math.max(peak, v * v);
+            }
+        }
+        double floor = Math.max(peak * 1e-6, 1e-20);
+        double total = 0;
+        for (int t = 0; t < frames; t++) {
+            double s = 0;
+            for (int k = 0; k < reference[t].length; k++) {
+                double d = 10 * Math.log10(Math.max(reference[t][k] * reference[t][k], floor) / Math.max(estimate[t][k] * estimate[t][k], floor));
+                s += d * d;
+            }
+            total += Math.sqrt(s / reference[t].length);
+        }
+        return total / frames;
     }
 }

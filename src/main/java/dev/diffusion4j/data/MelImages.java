@@ -33,17 +33,22 @@ public final class MelImages {
         return out;
     }
 
-    /**
-     * Image {@code i} of 8-bit log-mel images (as {@link AudioDatasets#load} makes and samplers return) back to
-     * sound through {@link GriffinLim#toSound}.
-     */
-    public static Wav soundOf(byte[] images, int i, AudioConfig a, Randomness phases) {
+    /** Image {@code i} of 8-bit log-mel images back to ln mel power {@code [nMels][frames]}. */
+    public static double[][] logMelOf(byte[] images, int i, AudioConfig a) {
         int per = a.nMels() * a.frames();
         float[] unit = new float[per];
         for (int k = 0; k < per; k++) {
             unit[k] = (images[i * per + k] & 0xff) / 127.5f - 1f;
         }
-        double[] x = new GriffinLim(a).toSound(fromImage(unit, a), phases);
+        return fromImage(unit, a);
+    }
+
+    /**
+     * Image {@code i} of 8-bit log-mel images (as {@link AudioDatasets#load} makes and samplers return) back to
+     * sound through {@link GriffinLim#toSound}.
+     */
+    public static Wav soundOf(byte[] images, int i, AudioConfig a, Randomness phases) {
+        double[] x = new GriffinLim(a).toSound(logMelOf(images, i, a), phases);
         float[] f = new float[x.length];
         for (int k = 0; k < x.length; k++) {
             f[k] = (float) x[k];

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.engine.Randomness;
@@ -24,7 +25,7 @@ public final class ClassifierTraining {
     private ClassifierTraining() {}
 
     /** A trained classifier with its shape. */
-    public record Trained(Classifier net, ParameterStore ps, int channels, int height, int width, int classes) {
+    public record Trained(Classifier net, ParameterStore ps, int channels, int height, int width, int classes, AudioConfig audio) {
         /** Penultimate features and class probabilities of a batch in [-1, 1]. */
         public double[][][] featuresAndProbabilities(NDArray x) {
             NDArray f = net.features(ps, x, false);
@@ -82,7 +83,7 @@ public final class ClassifierTraining {
                 }
             }
         }
-        return new Trained(net, ps, train.channels(), train.height(), train.width(), classes);
+        return new Trained(net, ps, train.channels(), train.height(), train.width(), classes, null);
     }
 
     /** A permutation of 0..n-1 drawn from {@code rng} (Fisher-Yates). */
@@ -143,8 +144,11 @@ public final class ClassifierTraining {
         return best;
     }
 
-    /** Saves weights and shape as one safetensors file. */
-    public static void save(Trained c, Path file, double accuracy, String data) throws IOException {
+    /**
+     * Saves weights and shape as one safetensors file; for sound, also the audio settings (with their
+     * log-mel statistics) that made its inputs, so that every later analysis matches.
+     */
+    public static void save(Trained c, Path file, double accuracy, String data, AudioConfig audio) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "diffusion4j-classifier-v1");
         meta.put("channels", Integer.toString(c.channels()));
@@ -153,6 +157,9 @@ public final class ClassifierTraining {
         meta.put("classes", Integer.toString(c.classes()));
         meta.put("testAccuracy", Double.toString(accuracy));
         meta.put("data", data);
+        if (audio != null) {
+            meta.put("audio", AUDIO_JSON.writeValueAsString(audio));
+        }
         SafeTensors.write(file, Weights.of(c.net()), meta);
     }
 
@@ -169,8 +176,18 @@ public final class ClassifierTraining {
         int classes = Integer.parseInt(meta.get("classes"));
         Classifier net = new Classifier(ch, size, width, classes);
         Weights.initialize(net, m, contents.tensors(), file.toString());
-        return new Trained(net, new ParameterStore(m, false), ch, size, width, classes);
+        AudioConfig audio = null;
+        if (meta.containsKey("audio")) {
+            try {
+                audio = AUDIO_JSON.readValue(meta.get("audio"), AudioConfig.class);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException(file + ": bad audio settings in its metadata (" + e.getMessage().split("\n")[0] + ")");
+            }
+        }
+        return new Trained(net, new ParameterStore(m, false), ch, size, width, classes, audio);
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper AUDIO_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** Features, mean confidence (max probability) and the entropy in bits of the predicted-class histogram. */
     public record Summary(FrechetDistance.Moments moments, double confidence, double classEntropyBits, int[] histogram) {}

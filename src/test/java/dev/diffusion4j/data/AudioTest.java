@@ -307,4 +307,85 @@ class AudioTest {
         }
         return best;
     }
+
+    /** A WAV header and data as bytes, with whatever fields the caller wants, right or wrong. */
+    static byte[] rawWav(int format, int channels, int rate, int bits, byte[] data) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes()).putInt(36 + data.length).put("WAVE".getBytes());
+        b.put("fmt ".getBytes()).putInt(16).putShort((short) format).putShort((short) channels).putInt(rate)
+                .putInt(rate * Math.max(1, channels) * bits / 8).putShort((short) (Math.max(1, channels) * bits / 8)).putShort((short) bits);
+        b.put("data".getBytes()).putInt(data.length).put(data);
+        return b.array();
+    }
+
+    @Test
+    void badWavsAreOneLineErrorsNamingTheFile(@TempDir Path dir) throws Exception {
+        Path empty = dir.resolve("empty.wav");
+        Files.write(empty, new byte[0]);
+        Path noFrames = dir.resolve("no-frames.wav");
+        Files.write(noFrames, rawWav(1, 1, 8000, 16, new byte[0]));
+        Path noChannels = dir.resolve("no-channels.wav");
+        Files.write(noChannels, rawWav(1, 0, 8000, 16, new byte[64]));
+        Path float96 = dir.resolve("float-96k.wav");
+        Files.write(float96, rawWav(3, 1, 96000, 32, new byte[4 * 96]));
+        Path cut = dir.resolve("cut.wav");
+        Files.write(cut, java.util.Arrays.copyOf(rawWav(1, 1, 8000, 16, new byte[1600]), 44 + 700));
+        for (Path f : new Path[] {empty, noFrames, noChannels, float96, cut}) {
+            assertThatThrownBy(() -> Wav.read(f)).as(f.getFileName().toString()).isInstanceOf(DataException.class)
+                    .hasMessageStartingWith(f + ": ").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        }
+        assertThatThrownBy(() -> Wav.read(float96)).hasMessageContaining("32-bit");
+        assertThatThrownBy(() -> Wav.read(noFrames)).hasMessageContaining("no audio frames");
+    }
+
+    @Test
+    void logSpectralDistanceOfAKnownGainIsThatGainInDecibels() {
+        double[][] ref = {{1, 2, 3}, {0.5, 4, 1}};
+        double g = Math.pow(10, 3.0 / 20); // +3 dB in power
+        double[][] est = {{g, 2 * g, 3 * g}, {0.5 * g, 4 * g, g}};
+        assertThat(GriffinLim.logSpectralDistance(ref, est)).isCloseTo(3.0, within(1e-9));
+        assertThat(GriffinLim.logSpectralDistance(ref, ref)).isZero();
+        // below the floor, 60 dB under the peak, nothing counts
+        assertThat(GriffinLim.logSpectralDistance(new double[][] {{1, 1e-4}}, new double[][] {{1, 1e-7}})).isZero();
+    }
+
+    @Test
+    void griffinLimFromAdvancingPhasesIsDeterministicAndConverges() {
+        AudioConfig base = new AudioConfig(8000, 256, 64, 256, 32, 0, 4000, 64, 1e-5, 100, null, null);
+        AudioConfig advance = new AudioConfig(8000, 256, 64, 256, 32, 0, 4000, 64, 1e-5, 100, null, null, AudioConfig.PhaseInit.ADVANCE, 200);
+        double[] x = new double[base.clipSamples()];
+        for (int i = 0; i < x.length; i++) {
+            double f = 300 + 1500.0 * i / x.length;
+            x[i] = 0.5 * Math.sin(2 * Math.PI * f * i / 8000.0) * Math.sin(Math.PI * i / x.length);
+        }
+        GriffinLim gl = new GriffinLim(advance);
+        double[][] mag = GriffinLim.magnitude(gl.stft(x));
+        double[] a = gl.reconstruct(mag, x.length, 100, Randomness.of(1));
+        double[] b = gl.reconstruct(mag, x.length, 100, Randomness.of(2));
+        assertThat(a).as("no random draw when the phases advance").containsExactly(b);
+        double sc = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(a)));
+        assertThat(sc).isLessThan(0.1);
+        // the starting phases themselves: bin k of frame t at 2 pi k hop t / nFft
+        double[][] start = gl.startingPhases(3, Randomness.of(1));
+        assertThat(Math.atan2(start[2][2 * 5 + 1], start[2][2 * 5])).isCloseTo(
+                Math.IEEEremainder(2 * Math.PI * 5 * 64 * 2 / 256.0, 2 * Math.PI), within(1e-12));
+    }
+
+    @Test
+    void roundTripStagesOfAChirp() {
+        AudioConfig a = new AudioConfig(8000, 256, 64, 256, 48, 0, 4000, 64, 1e-5, 60, null, null).withStats(Math.log(1e-5), 5.0);
+        float[] x = new float[a.clipSamples()];
+        for (int i = 0; i < x.length; i++) {
+            double f = 300 + 1500.0 * i / x.length;
+            x[i] = (float) (0.5 * Math.sin(2 * Math.PI * f * i / 8000.0) * Math.sin(Math.PI * i / x.length));
+        }
+        try (var m = dev.diffusion4j.testing.Tensors.manager(1)) {
+            dev.diffusion4j.eval.RoundTrip.Result r = dev.diffusion4j.eval.RoundTrip.measure(x, a, Randomness.of(3), m);
+            assertThat(r.scPhase()).as("Griffin-Lim from the true magnitude").isLessThan(0.15);
+            assertThat(r.scMel()).as("NNLS from 48 mel bands").isPositive().isLessThan(0.5);
+            assertThat(r.scFull()).as("the whole way back loses at least what its first stage does, within the phase stage's error")
+                    .isGreaterThan(r.scMel() - r.scPhase() - 0.05);
+            assertThat(r.rebuilt()).hasSize(a.clipSamples());
+        }
+    }
 }

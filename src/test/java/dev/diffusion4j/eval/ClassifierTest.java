@@ -37,8 +37,14 @@ class ClassifierTest {
             double acc = ClassifierTraining.accuracy(c, test, 50, m);
             assertThat(acc).isGreaterThan(0.95);
             Path f = dir.resolve("c.safetensors");
-            ClassifierTraining.save(c, f, acc, "halves");
+            ClassifierTraining.save(c, f, acc, "halves", null);
             ClassifierTraining.Trained back = ClassifierTraining.load(f, m);
+            assertThat(back.audio()).isNull();
+            // a classifier of sound keeps the audio settings that made its inputs
+            dev.diffusion4j.data.AudioConfig audio = dev.diffusion4j.data.AudioConfig.defaults().withStats(-11.5, 4.25);
+            Path g = dir.resolve("sound.safetensors");
+            ClassifierTraining.save(c, g, acc, "wav:x", audio);
+            assertThat(ClassifierTraining.load(g, m).audio()).isEqualTo(audio);
             assertThat(ClassifierTraining.accuracy(back, test, 50, m)).isEqualTo(acc);
             ClassifierTraining.Summary s = ClassifierTraining.summarise(back, test, 64, m);
             assertThat(s.moments().mean()).hasSize(Classifier.FEATURES);
