@@ -8,6 +8,9 @@ import dev.diffusion4j.cli.SharedOptions.NumOption;
 import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
+import dev.diffusion4j.data.AudioDatasets;
+import dev.diffusion4j.data.MelImages;
+import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
@@ -25,6 +28,7 @@ import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -101,7 +105,7 @@ public final class FidCommand implements Callable<Integer> {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             References refs = references(c);
             if (samples != null) {
-                report(c, readSamples(c), refs, 0, m);
+                report(c, readSamples(c, m), refs, 0, m);
             } else if (!classConditional) {
                 sampleAndReport(c, refs, null, 1, m);
             } else {
@@ -127,9 +131,16 @@ public final class FidCommand implements Callable<Integer> {
         report(c, gen, refs, (System.nanoTime() - start) / 1e9, m);
     }
 
+    /**
+     * How sound becomes images here: the checkpoint's audio section (its training data was mapped so),
+     * else the classifier's, else the built-in settings.
+     */
+    private AudioConfig audio(ClassifierTraining.Trained c) {
+        return checkpoint.given() || c.audio() == null ? checkpoint.audio() : c.audio();
+    }
+
     private References references(ClassifierTraining.Trained c) {
-        // the checkpoint's audio section maps sound to images exactly as its training data was mapped
-        AudioConfig audio = checkpoint.audio();
+        AudioConfig audio = audio(c);
         int n = num.num;
         // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
         ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.height(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("test images"));
@@ -142,7 +153,19 @@ public final class FidCommand implements Callable<Integer> {
     /** The images to score and what they are, for the report. */
     private record Generated(ImageDataset images, String what) {}
 
-    private Generated readSamples(ClassifierTraining.Trained c) throws IOException {
+    private Generated readSamples(ClassifierTraining.Trained c, NDManager m) throws IOException {
+        if (Files.isDirectory(samples)) {
+            // WAV files, e.g. from sample --out DIR: analysed as the real clips are, so everything the vocoder lost counts
+            AudioConfig a = audio(c);
+            List<java.nio.file.Path> files = AudioDatasets.files(samples);
+            float[][] waves = new float[files.size()][];
+            for (int i = 0; i < waves.length; i++) {
+                waves[i] = Wav.read(files.get(i)).resample(a.sampleRate()).samples();
+            }
+            byte[] px = MelImages.analyse(waves, a, m);
+            return new Generated(new ImageDataset(samples.toString(), waves.length, 1, a.nMels(), a.frames(), px, null),
+                    samples + " (" + waves.length + " WAV files, analysed again)");
+        }
         Npy.Uint8 a = Npy.read(samples);
         if (a.shape()[1] != c.channels() || a.shape()[2] != c.height() || a.shape()[3] != c.width()) {
             throw new UserInputException(samples + ": shape " + Arrays.toString(a.shape()) + " does not match the classifier's "
@@ -170,10 +193,15 @@ public final class FidCommand implements Callable<Integer> {
             }
             px = SamplingLoop.generate(net, s, n, batch.batch, ch, h, wd, Randomness.of(seed.seed), labels, m, null,
                     k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
+            if (ckpt.config().usesAudio()) {
+                // scored from the sound: each image to a WAV signal and analysed again, as sample --out DIR would write it
+                px = MelImages.throughSound(px, n, ckpt.config().audio(), Randomness.of(seed.seed).derive("phases"), m);
+            }
         }
         Outputs.progressDone(spec.commandLine().getErr());
         int[] asked = labels == null ? null : java.util.Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
-        String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale));
+        String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale))
+                + (ckpt.config().usesAudio() ? ", scored from the WAV signals" : "");
         return new Generated(new ImageDataset("samples", n, ch, h, wd, px, asked), what);
     }
 

@@ -33,6 +33,36 @@ public final class MelImages {
         return out;
     }
 
+    /**
+     * Sounds at {@code a.sampleRate()} analysed as the training data is: 8-bit log-mel images (with
+     * {@code a}'s statistics), {@code nMels·frames} bytes each, in order.
+     */
+    public static byte[] analyse(float[][] waves, AudioConfig a, ai.djl.ndarray.NDManager m) {
+        int per = a.nMels() * a.frames();
+        byte[] out = new byte[waves.length * per];
+        MelSpectrogram mel = new MelSpectrogram(a);
+        for (int from = 0; from < waves.length; from += 256) {
+            float[][] part = java.util.Arrays.copyOfRange(waves, from, Math.min(waves.length, from + 256));
+            float[][] logMels = mel.logMels(m, part);
+            for (int i = 0; i < logMels.length; i++) {
+                toImage(logMels[i], a, out, (from + i) * per);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Generated log-mel images through the whole way back to sound and analysed again: what a listener
+     * of the WAV files gets, as images. Image i's Griffin-Lim phases come from {@code phases.step(i)}.
+     */
+    public static byte[] throughSound(byte[] images, int count, AudioConfig a, Randomness phases, ai.djl.ndarray.NDManager m) {
+        float[][] waves = new float[count][];
+        for (int i = 0; i < count; i++) {
+            waves[i] = soundOf(images, i, a, phases.step(i)).samples();
+        }
+        return analyse(waves, a, m);
+    }
+
     /** Image {@code i} of 8-bit log-mel images back to ln mel power {@code [nMels][frames]}. */
     public static double[][] logMelOf(byte[] images, int i, AudioConfig a) {
         int per = a.nMels() * a.frames();

@@ -109,5 +109,19 @@ class AudioCliTest {
         assertThat(npy.code()).as(npy.err()).isZero();
         byte[] a = Files.readAllBytes(dir.resolve("wide.npy"));
         assertThat(new String(a, 10, 80, java.nio.charset.StandardCharsets.US_ASCII)).contains("'shape': (3, 1, 16, 8)");
+
+        // scored from the sound: a classifier of the run's representation, FID of samples through WAV and back, and of WAV files
+        Path clf = dir.resolve("clf.safetensors");
+        CliRunner.Result c = CliRunner.run("eval", "train-classifier", "--data", "wav:" + wavs, "--checkpoint", run.toString(), "--epochs", "1",
+                "--batch", "4", "--out", clf.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        CliRunner.Result f = CliRunner.run("eval", "fid", "--checkpoint", run.toString(), "--classifier", clf.toString(), "--data", "wav:" + wavs,
+                "--num", "4", "--sampler", "ddim", "--steps", "3");
+        assertThat(f.code()).as(f.err()).isZero();
+        assertThat(f.out()).contains("scored from the WAV signals").contains("FID (diffusion4j");
+        CliRunner.Result fw = CliRunner.run("eval", "fid", "--samples", out.toString(), "--classifier", clf.toString(), "--data", "wav:" + wavs,
+                "--num", "2");
+        assertThat(fw.code()).as(fw.err()).isZero();
+        assertThat(fw.out()).contains("(2 WAV files, analysed again)");
     }
 }
