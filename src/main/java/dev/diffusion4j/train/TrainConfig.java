@@ -89,13 +89,51 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
      * @param randomFlip mirror images left-right at random
      * @param labelDropout for a class-conditional model, the rate at which a label is replaced by "no
      *     class" (classifier-free guidance needs both)
+     * @param lrSchedule what the learning rate does after the warm-up
      */
     public record Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
-            double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip, double labelDropout) {
-        /** Settings with the default label dropout, 0.1. */
+            double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip, double labelDropout,
+            LrSchedule lrSchedule) {
+        public Training {
+            if (lrSchedule == null) {
+                lrSchedule = LrSchedule.CONSTANT;
+            }
+        }
+
+        /** Settings with the default label dropout, 0.1, and a constant learning rate after the warm-up. */
         public Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
                 double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip) {
-            this(steps, batchSize, lr, warmupSteps, weightDecay, beta1, beta2, adamEps, gradClip, emaDecay, emaWarmup, seed, randomFlip, 0.1);
+            this(steps, batchSize, lr, warmupSteps, weightDecay, beta1, beta2, adamEps, gradClip, emaDecay, emaWarmup, seed, randomFlip, 0.1,
+                    LrSchedule.CONSTANT);
+        }
+
+        /** These settings with another label dropout. */
+        public Training withLabelDropout(double p) {
+            return new Training(steps, batchSize, lr, warmupSteps, weightDecay, beta1, beta2, adamEps, gradClip, emaDecay, emaWarmup, seed,
+                    randomFlip, p, lrSchedule);
+        }
+    }
+
+    /** The learning rate after a linear warm-up from 0 to the peak over {@code warmupSteps}. */
+    public enum LrSchedule {
+        /** The peak until the end (a run can be extended by resuming with more steps, unchanged). */
+        CONSTANT,
+        /**
+         * Half a cosine from the peak down to 0 at {@code training.steps} (resuming with more steps
+         * changes the rest of the schedule).
+         */
+        COSINE;
+
+        /** The rate at step k (1-based) of a run of {@code steps} steps. */
+        public double at(long k, double peak, int warmupSteps, int steps) {
+            if (warmupSteps > 0 && k < warmupSteps) {
+                return peak * ((double) k / warmupSteps);
+            }
+            if (this == CONSTANT || steps <= warmupSteps) {
+                return peak;
+            }
+            double progress = Math.min(1.0, (double) (k - warmupSteps) / (steps - warmupSteps));
+            return peak * 0.5 * (1 + Math.cos(Math.PI * progress));
         }
     }
 
@@ -115,7 +153,7 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
                 new DataSpec.Embedded(),
                 UNetConfig.mnist(),
                 new Diffusion("linear", 1000, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE),
-                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false, 0.1),
+                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false, 0.1, LrSchedule.CONSTANT),
                 new Output(50, 1000, 1000, 3, 16, 50));
     }
 

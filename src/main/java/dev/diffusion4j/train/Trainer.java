@@ -140,10 +140,10 @@ public final class Trainer implements AutoCloseable {
         return diffusion;
     }
 
-    /** The learning rate at step k: linear warm-up to the peak, then constant. */
+    /** The learning rate at step k ({@link TrainConfig.LrSchedule}). */
     public double lrAt(long k) {
         TrainConfig.Training t = config.training();
-        return t.warmupSteps() > 0 ? t.lr() * Math.min(1.0, (double) k / t.warmupSteps()) : t.lr();
+        return t.lrSchedule().at(k, t.lr(), t.warmupSteps(), t.steps());
     }
 
     /**

@@ -52,8 +52,7 @@ public final class TinyRuns {
         TrainConfig.Training t = c.training();
         return new TrainConfig(c.data(), new UNetConfig(m.imageSize(), m.channels(), m.baseChannels(), m.channelMults(), m.resBlocks(),
                 m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 2), c.diffusion(),
-                new TrainConfig.Training(t.steps(), t.batchSize(), t.lr(), t.warmupSteps(), t.weightDecay(), t.beta1(), t.beta2(), t.adamEps(),
-                        t.gradClip(), t.emaDecay(), t.emaWarmup(), t.seed(), t.randomFlip(), labelDropout),
+                t.withLabelDropout(labelDropout),
                 c.output(), c.audio(), List.of("left", "right")).validate();
     }
 

@@ -149,6 +149,20 @@ class TrainerTest {
         assertThatThrownBy(() -> Trainer.fresh(TinyRuns.conditional(1, 0.1), three)).hasMessageContaining("class label 2, outside model.classes = 2");
     }
 
+    @Test
+    void learningRateSchedules() {
+        TrainConfig.LrSchedule c = TrainConfig.LrSchedule.CONSTANT;
+        TrainConfig.LrSchedule cos = TrainConfig.LrSchedule.COSINE;
+        assertThat(c.at(5, 1e-3, 10, 100)).isEqualTo(5e-4);
+        assertThat(c.at(10, 1e-3, 10, 100)).isEqualTo(1e-3);
+        assertThat(c.at(100, 1e-3, 10, 100)).isEqualTo(1e-3);
+        assertThat(cos.at(5, 1e-3, 10, 100)).isEqualTo(5e-4);
+        assertThat(cos.at(10, 1e-3, 10, 100)).isEqualTo(1e-3);
+        assertThat(cos.at(55, 1e-3, 10, 100)).isCloseTo(5e-4, within(1e-15)); // half way: cos(pi/2) = 0
+        assertThat(cos.at(100, 1e-3, 10, 100)).isCloseTo(0, within(1e-18));
+        assertThat(cos.at(32, 1e-3, 10, 100)).isCloseTo(1e-3 * 0.5 * (1 + Math.cos(Math.PI * 22 / 90)), within(1e-18));
+    }
+
     static final class Silent implements TrainingRun.Progress {
         @Override
         public void started(long from, long to) {}
