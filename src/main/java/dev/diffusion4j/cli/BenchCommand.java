@@ -6,6 +6,7 @@ import dev.diffusion4j.bench.Benchmark;
 import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.NativeMemory;
+import dev.diffusion4j.engine.OneDnn;
 import dev.diffusion4j.engine.TorchKernels;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.train.Configs;
@@ -59,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     private Path json;
 
+    @Option(names = "--peak-only", hidden = true, description = "Measure only the backend's peak (for the uncapped measurement in a child JVM).")
+    private boolean peakOnly;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
@@ -86,8 +90,14 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads != null) {
             JniUtils.setNumThreads(threads);
         }
+        if (peakOnly) {
+            double p = new Benchmark(config, sampleBatches, warmup, repeats, 0).peakOnly(f -> { });
+            pw.printf(Locale.ROOT, "%s%npeak_gflops %.3f%n", OneDnn.limitIsa(), p);
+            return 0;
+        }
         pw.println(NativeMemory.status());
         pw.println(TorchKernels.status());
+        pw.println(OneDnn.limitIsa());
         pw.flush();
         List<Benchmark.Figure> figures = new Benchmark(config, sampleBatches, warmup, repeats, memorySteps).run(f -> {
             pw.printf(Locale.ROOT, "%-34s %12.3f %-8s %s%n", f.key(), f.value(), f.unit(), f.label());

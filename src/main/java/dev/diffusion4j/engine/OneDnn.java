@@ -51,6 +51,12 @@ public final class OneDnn {
         return status;
     }
 
+    /** Whether this process runs oneDNN under a cap (its own or the user's). */
+    public static boolean capped() {
+        String s = status;
+        return s != null && (s.contains("capped at") || s.contains("ONEDNN_MAX_CPU_ISA="));
+    }
+
     /** What {@link #limitIsa()} did, or null before it ran. */
     public static String status() {
         return status;
