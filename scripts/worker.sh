@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs queued jobs one at a time, so that long jobs never share the two cores: every runs/queue/NNN-name.sh,
-# in name order, each logged to runs/queue/NNN-name.log and renamed .done (or .failed) when it ends.
-# New files can be added while it runs; it stops when the queue is empty and no file appears for 10 minutes.
+# Runs queued jobs one at a time, so that long jobs do not fight over the cores: every QUEUE/NNN-name.sh
+# (QUEUE is runs/queue unless given), in name order, each logged to QUEUE/NNN-name.log and renamed .done (or
+# .failed) when it ends. New files can be added while it runs; it stops when the queue is empty and no file
+# appears for 10 minutes. Two workers on two queues, each job on one intra-op thread, share two cores well.
 cd "$(dirname "$0")/.."
+queue="${1:-runs/queue}"
 idle=0
 while [ $idle -lt 60 ]; do
-  job=$(ls runs/queue/*.sh 2>/dev/null | sort | head -1)
+  job=$(ls "$queue"/*.sh 2>/dev/null | sort | head -1)
   if [ -z "$job" ]; then sleep 10; idle=$((idle + 1)); continue; fi
   idle=0
   echo "$(date -Is) start $job"

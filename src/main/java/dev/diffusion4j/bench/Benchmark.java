@@ -138,19 +138,24 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
         return out;
     }
 
-    /** The better of the matmul and convolution peaks, measured twice: {@link #peak} alone, for a child JVM. */
-    public double peakOnly(Consumer<Figure> report) {
+    /**
+     * The entry point of the child JVM that measures the peak without the cap: the better of the
+     * matmul and convolution peaks, measured twice, printed as {@code peak_gflops X}.
+     */
+    public static void main(String[] args) {
+        Benchmark b = new Benchmark(TrainConfig.defaults(), new int[0], 3, 10, 0);
         Djl.engine();
-        double[] a = peak(report, "");
-        double[] b = peak(report, "_end");
-        return Math.max(Math.max(a[0], a[1]), Math.max(b[0], b[1]));
+        double[] first = b.peak(f -> { }, "");
+        double[] last = b.peak(f -> { }, "_end");
+        System.out.println(OneDnn.limitIsa());
+        System.out.printf(java.util.Locale.ROOT, "peak_gflops %.3f%n", Math.max(Math.max(first[0], first[1]), Math.max(last[0], last[1])));
     }
 
     private static double uncappedPeak() {
         try {
             String javaBin = java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(javaBin, "-Ddiffusion4j.onednn.isa=default", "-cp", System.getProperty("java.class.path"),
-                    "dev.diffusion4j.cli.Main", "bench", "--peak-only").redirectErrorStream(true);
+                    Benchmark.class.getName()).redirectErrorStream(true);
             pb.environment().remove("ONEDNN_MAX_CPU_ISA");
             pb.environment().remove("DNNL_MAX_CPU_ISA");
             Process p = pb.start();

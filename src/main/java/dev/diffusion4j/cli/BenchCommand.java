@@ -60,8 +60,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     private Path json;
 
-    @Option(names = "--peak-only", hidden = true, description = "Measure only the backend's peak (for the uncapped measurement in a child JVM).")
-    private boolean peakOnly;
 
     @Override
     public Integer call() throws IOException {
@@ -89,11 +87,6 @@ public final class BenchCommand implements Callable<Integer> {
         Djl.engine();
         if (threads != null) {
             JniUtils.setNumThreads(threads);
-        }
-        if (peakOnly) {
-            double p = new Benchmark(config, sampleBatches, warmup, repeats, 0).peakOnly(f -> { });
-            pw.printf(Locale.ROOT, "%s%npeak_gflops %.3f%n", OneDnn.limitIsa(), p);
-            return 0;
         }
         pw.println(NativeMemory.status());
         pw.println(TorchKernels.status());

@@ -64,17 +64,7 @@ public record ImageDataset(String name, int count, int channels, int height, int
 
     /** The images in an order drawn from {@code rng} (the same seed, the same order). */
     public ImageDataset shuffled(Randomness rng) {
-        int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        java.util.SplittableRandom r = rng.stream();
-        for (int i = count - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+        int[] order = rng.permutation(count);
         int size = imageSize();
         byte[] p = new byte[pixels.length];
         int[] l = labels == null ? null : new int[count];

@@ -49,6 +49,22 @@ public record Randomness(long seed) {
         return new SplittableRandom(seed);
     }
 
+    /** A permutation of 0..n-1 drawn from {@link #stream()} (Fisher-Yates, from the top). */
+    public int[] permutation(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        SplittableRandom r = stream();
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
     /** Standard normal float32 values of {@code shape}, drawn in order from {@link #stream()}. */
     public NDArray normal(NDManager m, Shape shape) {
         float[] v = new float[Math.toIntExact(shape.size())];

@@ -66,7 +66,7 @@ public final class ClassifierTraining {
         long step = 0;
         try (AdamW opt = new AdamW(m, 0.9, 0.999, 1e-8, 0.0)) {
             for (int e = 0; e < epochs; e++) {
-                int[] order = order(train.count(), rng.derive("epoch order").step(e));
+                int[] order = rng.derive("epoch order").step(e).permutation(train.count());
                 for (int s = 0; s < stepsPerEpoch; s++) {
                     step++;
                     int[] idx = java.util.Arrays.copyOfRange(order, s * batch, (s + 1) * batch);
@@ -84,22 +84,6 @@ public final class ClassifierTraining {
             }
         }
         return new Trained(net, ps, train.channels(), train.height(), train.width(), classes, null);
-    }
-
-    /** A permutation of 0..n-1 drawn from {@code rng} (Fisher-Yates). */
-    private static int[] order(int n, Randomness rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        java.util.SplittableRandom r = rng.stream();
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
     }
 
     /** The mean cross-entropy of a batch, backpropagated into the parameters' gradients. */

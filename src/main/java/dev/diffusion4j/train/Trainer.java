@@ -264,18 +264,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private int[] permutation(long epoch) {
-        int[] p = new int[data.count()];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = i;
-        }
-        SplittableRandom r = rng.derive("epoch order").step(epoch).stream();
-        for (int i = p.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
+        return rng.derive("epoch order").step(epoch).permutation(data.count());
     }
 
     /** Writes a checkpoint of the current step. */

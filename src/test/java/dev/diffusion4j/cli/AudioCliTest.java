@@ -6,7 +6,6 @@ import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,17 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AudioCliTest {
     @Test
     void trainsOnWavsAndSamplesSound(@TempDir Path dir) throws Exception {
-        Path wavs = Files.createDirectories(dir.resolve("wavs"));
-        Random r = new Random(3);
-        for (int digit = 0; digit < 2; digit++) {
-            for (int index = 0; index < 8; index++) {
-                float[] x = new float[400 + r.nextInt(100)];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) (0.3 * Math.sin(2 * Math.PI * (400 + 1200 * digit) * i / 8000.0) + 0.01 * r.nextGaussian());
-                }
-                new Wav(x, 8000).write(wavs.resolve(digit + "_tester_" + index + ".wav"));
-            }
-        }
+        Path wavs = TestData.tones(dir.resolve("wavs"), 3, 400, 400, 1200);
         Path yaml = dir.resolve("tiny-audio.yaml");
         Files.writeString(yaml, String.join("\n",
                 "data: wav:" + wavs,
@@ -67,17 +56,7 @@ class AudioCliTest {
 
     @Test
     void nonSquareClassConditionalSoundSizedFromTheAudioSettingsAlone(@TempDir Path dir) throws Exception {
-        Path wavs = Files.createDirectories(dir.resolve("wavs"));
-        Random r = new Random(4);
-        for (int digit = 0; digit < 2; digit++) {
-            for (int index = 0; index < 8; index++) {
-                float[] x = new float[300 + r.nextInt(100)];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) (0.3 * Math.sin(2 * Math.PI * (500 + 1500 * digit) * i / 8000.0) + 0.01 * r.nextGaussian());
-                }
-                new Wav(x, 8000).write(wavs.resolve(digit + "_tester_" + index + ".wav"));
-            }
-        }
+        Path wavs = TestData.tones(dir.resolve("wavs"), 4, 300, 500, 1500);
         Path yaml = dir.resolve("wide.yaml");
         // no model.imageSize: 16 mel bands x 8 frames size the network (16 high, 8 wide)
         Files.writeString(yaml, String.join("\n",

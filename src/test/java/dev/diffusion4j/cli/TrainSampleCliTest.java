@@ -22,12 +22,7 @@ class TrainSampleCliTest {
 
     @BeforeAll
     static void data() throws Exception {
-        Path images = Files.createDirectories(dir.resolve("images"));
-        for (int i = 0; i < 12; i++) {
-            BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
-            img.getRaster().setSample(i % 8, i / 2 % 8, 0, 255);
-            ImageIO.write(img, "png", images.resolve("img" + i + ".png").toFile());
-        }
+        Path images = TestData.dots(dir.resolve("images"), 12);
         Files.writeString(dir.resolve("tiny.yaml"), String.join("\n",
                 "data: images:" + images,
                 "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4}",
