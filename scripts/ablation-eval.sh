@@ -12,7 +12,10 @@ for done in runs/ablation/*.done; do
   [ -f "$run.fid" ] && continue
   for ckpt in $(ls -d "$run"/checkpoints/step-* | sort | tail -1); do
     echo "== $ckpt"
+    extra=()
+    # a class-conditional run draws the classes in turn, with and without guidance
+    grep -q '"classes" : [1-9]' "$ckpt/config.json" && extra=(--class-conditional --guidance 1,2)
     $d4j eval fid --checkpoint "$ckpt" --classifier "$clf" --data mnist:../shared/data/mnist --num 1000 \
-      --sampler dpm-solver++ --steps 20 2>/dev/null | grep -v "^$"
+      --sampler dpm-solver++ --steps 20 "${extra[@]}" 2>/dev/null | grep -v "^$"
   done > "$run.fid.tmp" && mv "$run.fid.tmp" "$run.fid"
 done

@@ -1,30 +1,51 @@
 #!/usr/bin/env bash
-# Evaluates the MNIST run of configs/mnist-60min.yaml (runs/mnist) at its checkpoints after 1/4, 1/2 and
-# all of the run, with sample counts reduced to fit in about 40 minutes on 2 CPU cores (the issue's
-# 10,000 samples and the exact bound on all 10,000 test images would take about 20 hours here).
-# Usage: scripts/eval-mnist.sh [NUM_DDIM] [NUM_DDPM] [NLL_IMAGES]
-#   (D4J="java -jar FILE.jar" runs a fixed jar instead of ./diffusion4j)
-set -euo pipefail
+# Evaluates an MNIST checkpoint for docs/RESULTS.md (issues #16 and #11), every figure with its command's wall time.
+#   scripts/eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]
+# PARTS (default: samplers nll): which tables to make
+#   samplers  FID at 1,000 samples: DDIM and DPM-Solver++ at 10 / 20 / 50 model evaluations (both grids at 10 and 20)
+#   ddpm      FID of DDPM-1000 at $NUM_DDPM samples (default 256; 1,000 takes ~4 core-hours here), DDIM-50 at the same count
+#   nll       the bound: exact on 100 test images, stratified (50 timesteps) on 1,000
+#   nll10k    the stratified bound on all 10,000 test images
+#   fid10k    FID at 10,000 samples: DPM-Solver++ 20 and DDIM 50
+#   guidance  for a class-conditional checkpoint: FID, accuracy on the requested class, entropy at guidance 0,1,2,3,5
+# The feature network is runs/eval/mnist-classifier.safetensors (made first if missing). D4J overrides ./diffusion4j.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-num="${1:-500}"
-num_ddpm="${2:-256}"
-nll="${3:-200}"
-data=mnist:../shared/data/mnist
-out=runs/eval
-mkdir -p "$out"
+ckpt="${1:?usage: eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]}"
+out="${2:?usage: eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]}"
+shift 2
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(samplers nll)
 d4j="${D4J:-./diffusion4j}"
-clf="$out/mnist-classifier.safetensors"
-# the wall time of each command; its stderr (progress bars, engine warnings) goes to a log
-t() { echo "\$ ${*}"; /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>>"$out/eval-mnist.stderr"; cat "$out/.time"; }
-[ -f "$clf" ] || t $d4j eval train-classifier --data "$data" --out "$clf"
-for step in 000000700 000001400 000002800; do
-  ckpt="runs/mnist/checkpoints/step-$step"
-  for steps in 10 50 100; do
-    t $d4j eval fid --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$num" --sampler ddim --steps "$steps"
-  done
-  t $d4j eval nll --checkpoint "$ckpt" --data "$data" --num "$nll" --timesteps 50
+data=mnist:../shared/data/mnist
+clf=runs/eval/mnist-classifier.safetensors
+mkdir -p "$out" runs/eval
+log="$out/eval.log"
+t() { echo "\$ ${*}" | tee -a "$log"; /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>>"$out/stderr.log" | grep -v "^$" | tee -a "$log"; cat "$out/.time" | tee -a "$log"; }
+[ -f "$clf" ] || t $d4j eval train-classifier --data $data --out $clf
+cond=()
+grep -q '"classes" : [1-9]' "$(ls -d "$ckpt"/config.json "$ckpt"/checkpoints/step-*/config.json 2>/dev/null | tail -1)" && cond=(--class-conditional --guidance "${GUIDANCE:-2}")
+fid() { t $d4j eval fid --checkpoint "$ckpt" --classifier $clf --data $data "${cond[@]}" "$@"; }
+for part in "${parts[@]}"; do
+  case $part in
+    samplers)
+      for s in 10 20 50; do fid --num 1000 --sampler ddim --steps $s; done
+      for s in 10 20 50; do fid --num 1000 --sampler dpm-solver++ --steps $s; done
+      for s in 10 20; do fid --num 1000 --sampler dpm-solver++ --steps $s --grid uniform; done ;;
+    ddpm)
+      fid --num "${NUM_DDPM:-256}" --sampler ddpm
+      fid --num "${NUM_DDPM:-256}" --sampler ddim --steps 50 ;;
+    nll)
+      t $d4j eval nll --checkpoint "$ckpt" --data $data --num 100 --batch 100
+      t $d4j eval nll --checkpoint "$ckpt" --data $data --num 1000 --timesteps 50 ;;
+    nll10k)
+      t $d4j eval nll --checkpoint "$ckpt" --data $data --num 10000 --timesteps 50 ;;
+    fid10k)
+      fid --num 10000 --sampler dpm-solver++ --steps 20
+      fid --num 10000 --sampler ddim --steps 50 ;;
+    guidance)
+      t $d4j eval fid --checkpoint "$ckpt" --classifier $clf --data $data --num 1000 --sampler dpm-solver++ --steps 20 \
+        --class-conditional --guidance 0,1,2,3,5 ;;
+    *) echo "unknown part $part" >&2; exit 2 ;;
+  esac
 done
-# the 1000-step ancestral sampler at the last checkpoint, with DDIM-50 at the same count beside it
-ckpt=runs/mnist/checkpoints/step-000002800
-t $d4j eval fid --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$num_ddpm" --sampler ddim --steps 50
-t $d4j eval fid --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$num_ddpm" --sampler ddpm

@@ -49,6 +49,12 @@ public final class DdimSampler implements Sampler {
         return timesteps.clone();
     }
 
+    /** Only with η &gt; 0. */
+    @Override
+    public boolean stochastic() {
+        return eta > 0;
+    }
+
     @Override
     public StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise) {
         NoiseSchedule s = diffusion.schedule();

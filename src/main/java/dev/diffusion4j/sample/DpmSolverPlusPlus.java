@@ -101,6 +101,12 @@ public final class DpmSolverPlusPlus implements Sampler {
         return timesteps.clone();
     }
 
+    /** The probability-flow ODE: no noise. */
+    @Override
+    public boolean stochastic() {
+        return false;
+    }
+
     /** First-order step (no previous prediction). */
     @Override
     public StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise) {

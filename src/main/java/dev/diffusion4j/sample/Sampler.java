@@ -10,6 +10,11 @@ public interface Sampler {
     /** The timesteps at which the model is evaluated, from the noisiest (T) down. */
     int[] timesteps();
 
+    /** Whether {@link #step} uses its noise argument (a deterministic sampler is passed null). */
+    default boolean stochastic() {
+        return true;
+    }
+
     /**
      * One step from the sample at {@code timesteps()[i]} to the one at {@code timesteps()[i + 1]} (or
      * to x_0 after the last).
@@ -17,7 +22,8 @@ public interface Sampler {
      * @param modelOutput the network's output at (x, t)
      * @param i the index into {@link #timesteps()}
      * @param sample x at that timestep, (B, C, H, W)
-     * @param noise standard normal noise of the sample's shape (ignored where the step adds none)
+     * @param noise standard normal noise of the sample's shape (ignored where the step adds none; null
+     *     for a sampler that is not {@link #stochastic()})
      */
     StepOutput step(NDArray modelOutput, int i, NDArray sample, NDArray noise);
 

@@ -59,7 +59,7 @@ public final class SamplingLoop {
                 }
                 NDArray t = timestepArray(xi, ts[i]);
                 NDArray out = model.apply(xi, t, labels);
-                NDArray noise = noises.step(i).normalPerItem(step, shape, firstItem);
+                NDArray noise = sampler.stochastic() ? noises.step(i).normalPerItem(step, shape, firstItem) : null;
                 StepOutput o = sampler.step(out, i, xi, noise, previousPredX0);
                 if (observer != null) {
                     observer.after(i, ts[i], o.prevSample(), o.predX0());

@@ -1,0 +1,48 @@
+package dev.diffusion4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.diffusion4j.testing.Skips;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model packed into the jar: sampling without a checkpoint, by class, and names that are not there. */
+class BuiltinModelTest {
+    private static boolean built() {
+        return BuiltinModelTest.class.getResource("/dev/diffusion4j/models/mnist/ema.safetensors") != null;
+    }
+
+    @Test
+    void samplesWithoutACheckpointAndByClass(@TempDir Path dir) throws Exception {
+        Skips.unless(built(), "models/mnist is not in this build");
+        System.setProperty("diffusion4j.cache.dir", dir.resolve("cache").toString());
+        try {
+            Path png = dir.resolve("digits.png");
+            CliRunner.Result r = CliRunner.run("sample", "--num", "4", "--steps", "4", "--out", png.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("builtin:mnist").contains("all classes in turn");
+            assertThat(ImageIO.read(png.toFile())).isNotNull();
+            Path sevens = dir.resolve("sevens.npy");
+            CliRunner.Result s = CliRunner.run("sample", "--checkpoint", "builtin:mnist", "--class", "7", "--num", "2", "--steps", "4",
+                    "--out", sevens.toString());
+            assertThat(s.code()).as(s.err()).isZero();
+            assertThat(s.out()).contains("2 each of 7");
+            assertThat(Files.size(sevens)).isEqualTo(128 + 2 * 28 * 28);
+            CliRunner.Result noEma = CliRunner.run("sample", "--no-ema", "--num", "1", "--out", dir.resolve("x.png").toString());
+            assertThat(noEma.code()).isEqualTo(2);
+            assertThat(noEma.err()).contains("a built-in model ships only its EMA weights");
+        } finally {
+            System.clearProperty("diffusion4j.cache.dir");
+        }
+    }
+
+    @Test
+    void anUnknownBuiltinIsOneLineAndExitTwo(@TempDir Path dir) {
+        CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:cifar", "--out", dir.resolve("x.png").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("diffusion4j: error: builtin:cifar: no such built-in model in this build");
+    }
+}
