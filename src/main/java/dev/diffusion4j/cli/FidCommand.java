@@ -157,7 +157,7 @@ public final class FidCommand implements Callable<Integer> {
         if (Files.isDirectory(samples)) {
             // WAV files, e.g. from sample --out DIR: analysed as the real clips are, so everything the vocoder lost counts
             AudioConfig a = audio(c);
-            List<java.nio.file.Path> files = AudioDatasets.files(samples);
+            List<Path> files = AudioDatasets.files(samples);
             float[][] waves = new float[files.size()][];
             for (int i = 0; i < waves.length; i++) {
                 waves[i] = Wav.read(files.get(i)).resample(a.sampleRate()).samples();
@@ -199,7 +199,7 @@ public final class FidCommand implements Callable<Integer> {
             }
         }
         Outputs.progressDone(spec.commandLine().getErr());
-        int[] asked = labels == null ? null : java.util.Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
+        int[] asked = labels == null ? null : Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
         String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale))
                 + (ckpt.config().usesAudio() ? ", scored from the WAV signals" : "");
         return new Generated(new ImageDataset("samples", n, ch, h, wd, px, asked), what);

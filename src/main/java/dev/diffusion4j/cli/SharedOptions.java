@@ -5,6 +5,7 @@ import dev.diffusion4j.sample.DpmSolverPlusPlus;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -121,7 +122,7 @@ final class SharedOptions {
     static final class GridConverter implements ITypeConverter<DpmSolverPlusPlus.Grid> {
         @Override
         public DpmSolverPlusPlus.Grid convert(String value) {
-            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "logsnr", "log-snr" -> DpmSolverPlusPlus.Grid.LOG_SNR;
                 case "uniform", "uniform-t" -> DpmSolverPlusPlus.Grid.UNIFORM_T;
                 default -> throw new TypeConversionException("unknown grid '" + value + "' (expected logsnr or uniform)");
@@ -134,10 +135,10 @@ final class SharedOptions {
         @Override
         public SamplerSpec.Kind convert(String value) {
             try {
-            return SamplerSpec.Kind.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(e.getMessage());
-        }
+                return SamplerSpec.Kind.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 }
