@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Evaluates an MNIST checkpoint for docs/RESULTS.md (issues #16 and #11), every figure with its command's wall time.
 #   scripts/eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]
-# PARTS (default: samplers nll): which tables to make
-#   samplers  FID at 1,000 samples: DDIM and DPM-Solver++ at 10 / 20 / 50 model evaluations (both grids at 10 and 20)
+# PARTS (default: samplers nll): which tables to make. GUIDANCE (default 2) is the scale every part but 'guidance'
+# uses on a class-conditional checkpoint (0: unconditional samples).
+#   samplers  FID at 1,000 samples: DDIM and DPM-Solver++ at 10 / 20 / 50 model evaluations
+#   grids     FID at 1,000 samples: DPM-Solver++ at 10 and 20 on the grid uniform in t (log-SNR is the default)
 #   ddpm      FID of DDPM-1000 at $NUM_DDPM samples (default 256; 1,000 takes ~4 core-hours here), DDIM-50 at the same count
 #   nll       the bound: exact on 100 test images, stratified (50 timesteps) on 1,000
 #   nll10k    the stratified bound on all 10,000 test images
@@ -21,7 +23,7 @@ data=mnist:../shared/data/mnist
 clf=runs/eval/mnist-classifier.safetensors
 mkdir -p "$out" runs/eval
 log="$out/eval.log"
-t() { echo "\$ ${*}" | tee -a "$log"; /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>>"$out/stderr.log" | grep -v "^$" | tee -a "$log"; cat "$out/.time" | tee -a "$log"; }
+t() { echo "\$ ${*}" | tee -a "$log"; /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>>"$out/stderr.log" | grep --line-buffered -v "^$" | tee -a "$log"; cat "$out/.time" | tee -a "$log"; }
 [ -f "$clf" ] || t $d4j eval train-classifier --data $data --out $clf
 cond=()
 grep -q '"classes" : [1-9]' "$(ls -d "$ckpt"/config.json "$ckpt"/checkpoints/step-*/config.json 2>/dev/null | tail -1)" && cond=(--class-conditional --guidance "${GUIDANCE:-2}")
@@ -30,7 +32,8 @@ for part in "${parts[@]}"; do
   case $part in
     samplers)
       for s in 10 20 50; do fid --num 1000 --sampler ddim --steps $s; done
-      for s in 10 20 50; do fid --num 1000 --sampler dpm-solver++ --steps $s; done
+      for s in 10 20 50; do fid --num 1000 --sampler dpm-solver++ --steps $s; done ;;
+    grids)
       for s in 10 20; do fid --num 1000 --sampler dpm-solver++ --steps $s --grid uniform; done ;;
     ddpm)
       fid --num "${NUM_DDPM:-256}" --sampler ddpm

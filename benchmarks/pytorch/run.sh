@@ -5,7 +5,8 @@
 # large blocks kept in the heap (the MALLOC_* settings below, which diffusion4j sets itself from inside the JVM);
 # PyTorch eager is also timed once without them. Needs a PyTorch CPU wheel in a virtual environment, never in the
 # project's build:
-#   python3 -m venv VENV && VENV/bin/pip install /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl numpy
+#   python3 -m venv VENV && VENV/bin/pip install /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl numpy filelock
+# (torch.compile needs filelock, which the wheel does not pull in; it can also come from Debian's python3-filelock)
 # Usage: benchmarks/pytorch/run.sh VENV [OUT.json]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +21,7 @@ env -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_ "$py"
   | sed 's/^{/{"side": "pytorch-eager-default-malloc", "round": 0, /' >> "$tmp/all"
 for round in 1 2 3; do
   $d4j bench --memory-steps 0 --sample-batches 16,256 --json "$tmp/d4j-$round.json" > "$tmp/d4j-$round.log" 2>&1
-  "$py" -c "import json,sys; f=json.load(open(sys.argv[1]))['figures']; print(json.dumps({'side':'diffusion4j','round':$round,'train_step_ms_b64':f['train_step_ms'],'forward_ms_b16':f['sample_step_ms_b16'],'forward_ms_b256':f['sample_step_ms_b256'],'peak_gflops':max(f['peak_matmul_gflops'],f['peak_conv_gflops'])}))" "$tmp/d4j-$round.json" | sed 's/^/,/' >> "$tmp/all"
+  "$py" -c "import json,sys; f={k: v['value'] for k, v in json.load(open(sys.argv[1]))['figures'].items()}; print(json.dumps({'side':'diffusion4j','round':$round,'train_step_ms_b64':f['train_step_ms'],'forward_ms_b16':f['sample_step_ms_b16'],'forward_ms_b256':f['sample_step_ms_b256'],'peak_gflops':max(f['peak_matmul_gflops'],f['peak_conv_gflops'])}))" "$tmp/d4j-$round.json" | sed 's/^/,/' >> "$tmp/all"
   "$py" "$here/bench.py" --threads 2 | sed "s/^{/,{\"side\": \"pytorch-eager\", \"round\": $round, /" >> "$tmp/all"
   "$py" "$here/bench.py" --threads 2 --compile 2>"$tmp/compile-$round.log" | sed "s/^{/,{\"side\": \"pytorch-compile\", \"round\": $round, /" >> "$tmp/all"
 done
