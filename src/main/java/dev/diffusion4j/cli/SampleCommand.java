@@ -97,8 +97,9 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Output kind = checkOutputs();
-        Checkpoint ckpt = checkpoint.openOr(Builtins.DEFAULT);
-        if (noEma && Builtins.names(checkpoint.pathOr(Builtins.DEFAULT))) {
+        Path given = checkpoint.pathOr(Builtins.DEFAULT);
+        Checkpoint ckpt = Checkpoints.open(given);
+        if (noEma && Builtins.names(given)) {
             throw new UserInputException("--no-ema: a built-in model ships only its EMA weights");
         }
         GaussianDiffusion diffusion = ckpt.config().diffusion().build();
@@ -132,13 +133,12 @@ public final class SampleCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
                 + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), sampler.kind, s.timesteps().length,
-                source(ckpt), secs, loopSecs, secs - loopSecs, out);
+                source(given, ckpt), secs, loopSecs, secs - loopSecs, out);
         return 0;
     }
 
     /** Where the weights came from: a built-in model by its name and step, any other checkpoint by its directory. */
-    private String source(Checkpoint ckpt) {
-        Path given = checkpoint.pathOr(Builtins.DEFAULT);
+    private static String source(Path given, Checkpoint ckpt) {
         return Builtins.names(given) ? given + " (step " + ckpt.state().step() + ")" : ckpt.dir().toString();
     }
 

@@ -28,11 +28,6 @@ final class SharedOptions {
             return path != null ? path : Path.of(dflt);
         }
 
-        /** The checkpoint given, or {@code dflt} (e.g. a built-in model). */
-        Checkpoint openOr(String dflt) {
-            return Checkpoints.open(pathOr(dflt));
-        }
-
         /** Whether the option was given. */
         boolean given() {
             return path != null;
