@@ -245,7 +245,9 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
         int w = c.model().width();
         byte[] px = new byte[n * c.model().channels() * h * w];
         Randomness.of(1).derive("training images").stream().nextBytes(px);
-        return new ImageDataset("random images", n, c.model().channels(), h, w, px, null);
+        // a class-conditional model trains on labels: random ones cost what real ones do
+        int[] labels = c.model().conditional() ? Randomness.of(1).derive("training labels").stream().ints(n, 0, c.model().classes()).toArray() : null;
+        return new ImageDataset("random images", n, c.model().channels(), h, w, px, labels);
     }
 
     /** The figures as a JSON-ready map: key to value, unit and what it is. */

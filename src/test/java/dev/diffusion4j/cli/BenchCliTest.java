@@ -41,6 +41,21 @@ class BenchCliTest {
         assertThat(CliRunner.run("bench", "--repeats", "0").code()).isEqualTo(2);
     }
 
+    /** A class-conditional config (configs/fsdd.yaml is one) is benchmarked on random images with random labels. */
+    @Test
+    void measuresAClassConditionalModel(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("conditional.yaml");
+        Files.writeString(yaml, String.join("\n",
+                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4, classes: 3}",
+                "diffusion: {timesteps: 20}",
+                "training: {batchSize: 4, warmupSteps: 1, labelDropout: 0.1}",
+                ""));
+        CliRunner.Result r = CliRunner.run("bench", "--model", yaml.toString(), "--repeats", "1", "--warmup", "0", "--memory-steps", "0",
+                "--sample-batches", "2");
+        assertThat(r.code()).as(r.err() + r.out()).isZero();
+        assertThat(r.out()).contains("train_step_ms").contains("sample_step_ms_b2");
+    }
+
     @Test
     void theAllocatorIsTunedOnceOnLinuxWithGlibc() {
         String first = NativeMemory.tune();
