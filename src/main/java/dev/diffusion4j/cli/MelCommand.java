@@ -41,7 +41,7 @@ public final class MelCommand implements Callable<Integer> {
     @Mixin
     private CheckpointOption checkpoint = new CheckpointOption();
 
-    @Option(names = "--out", required = true, description = "Directory for NAME-mel.png and NAME-roundtrip.wav.")
+    @Option(names = "--out", required = true, description = "Directory for NAME-mel.png, NAME-roundtrip.wav and NAME-roundtrip-mel.png (the round trip analysed again).")
     private Path out;
 
     /** Seeds Griffin-Lim's initial phases. */
@@ -96,6 +96,10 @@ public final class MelCommand implements Callable<Integer> {
                 String stem = files.get(i).getFileName().toString().replaceFirst("(?i)\\.wav$", "");
                 ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.nMels(), a.frames()), 4));
                 back.write(out.resolve(stem + "-roundtrip.wav"));
+                // the round-tripped sound analysed again, as a model's training data or a scored sample would be
+                byte[] again = new byte[per];
+                MelImages.toImage(new MelSpectrogram(a).logMels(m, new float[][] {back.samples()})[0], a, again, 0);
+                ImageFiles.writePng(out.resolve(stem + "-roundtrip-mel.png"), ImageFiles.scaled(ImageFiles.image(again, 0, 1, a.nMels(), a.frames()), 4));
                 pw.printf(Locale.ROOT, "%s: spectral convergence %.4f (mel round trip), %.4f (Griffin-Lim alone, %d iterations)%n",
                         files.get(i), round, glOnly, a.griffinLimIters());
             }

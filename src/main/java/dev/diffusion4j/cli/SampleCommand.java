@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
         description = "Generate images from a checkpoint (EMA weights by default; without --checkpoint, the built-in MNIST "
                 + "model, builtin:mnist). --out FILE.png writes a grid, "
                 + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample (for a model trained on wav: data, "
-                + "a WAV and a mel-spectrogram PNG per sample, and grid.png).")
+                + "a WAV and a mel-spectrogram PNG per sample, and grid.png); a class-conditional model's files are named after the "
+                + "class drawn, e.g. sample-00003-three.wav.")
 public final class SampleCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -226,18 +227,24 @@ public final class SampleCommand implements Callable<Integer> {
                 if (ckpt.config().usesAudio()) {
                     AudioConfig audio = ckpt.config().audio();
                     for (int i = 0; i < n; i++) {
-                        String stem = String.format("sample-%05d", i);
+                        String stem = stem(i, classes, ckpt.config().classNames());
                         ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, h, w), 4));
                         MelImages.soundOf(pixels, i, audio, Randomness.of(seed.seed).derive("phases").step(i)).write(out.resolve(stem + ".wav"));
                     }
                     ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, n, c, h, w, (int) Math.ceil(Math.sqrt(n)), 2));
                 } else {
                     for (int i = 0; i < n; i++) {
-                        ImageFiles.writePng(out.resolve(String.format("sample-%05d.png", i)), ImageFiles.image(pixels, i, c, h, w));
+                        ImageFiles.writePng(out.resolve(stem(i, classes, ckpt.config().classNames()) + ".png"), ImageFiles.image(pixels, i, c, h, w));
                     }
                 }
             }
         }
+    }
+
+    /** A sample's file name without extension: its number, and the class it was drawn for (sample-00003-three). */
+    private static String stem(int i, Classes classes, List<String> names) {
+        String number = String.format(Locale.ROOT, "sample-%05d", i);
+        return classes.labels() == null ? number : number + "-" + ClassChoice.name((int) classes.labels()[i], names);
     }
 
     /**

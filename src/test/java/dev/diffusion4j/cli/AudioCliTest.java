@@ -46,6 +46,7 @@ class AudioCliTest {
         assertThat(m.out()).containsPattern("spectral convergence 0\\.\\d{4} \\(mel round trip\\)").contains("mean over 2 files");
         assertThat(dir.resolve("mel/1_tester_0-roundtrip.wav")).exists();
         assertThat(dir.resolve("mel/1_tester_0-mel.png")).exists();
+        assertThat(dir.resolve("mel/1_tester_0-roundtrip-mel.png")).as("the round-tripped clip analysed again").exists();
 
         Files.writeString(wavs.resolve("1_tester_9.wav"), "broken");
         CliRunner.Result bad = CliRunner.run("train", "--config", yaml.toString(), "--out", dir.resolve("run2").toString());
@@ -78,9 +79,9 @@ class AudioCliTest {
         CliRunner.Result s = CliRunner.run("sample", "--checkpoint", run.toString(), "--class", "one", "--num", "2", "--sampler", "dpm-solver++",
                 "--steps", "3", "--out", out.toString());
         assertThat(s.code()).as(s.err()).isZero();
-        Wav w = Wav.read(out.resolve("sample-00001.wav"));
+        Wav w = Wav.read(out.resolve("sample-00001-one.wav")); // named after the class drawn
         assertThat(w.samples()).hasSize(config.audio().clipSamples());
-        java.awt.image.BufferedImage mel = javax.imageio.ImageIO.read(out.resolve("sample-00000.png").toFile());
+        java.awt.image.BufferedImage mel = javax.imageio.ImageIO.read(out.resolve("sample-00000-one.png").toFile());
         assertThat(mel.getHeight()).as("16 mel bands, scaled 4x").isEqualTo(64);
         assertThat(mel.getWidth()).as("8 frames, scaled 4x").isEqualTo(32);
         CliRunner.Result npy = CliRunner.run("sample", "--checkpoint", run.toString(), "--num", "3", "--steps", "3", "--out",
