@@ -1,27 +1,43 @@
 #!/usr/bin/env bash
-# Evaluates the spoken-digit run of configs/fsdd.yaml (runs/fsdd): the digit classifier on real mels,
-# FID / confidence / entropy of generated mels in its features, the mel round trip of the real test
-# clips, and spectral statistics of generated WAVs against real ones. About 15 minutes on 2 CPU cores.
-# Usage: scripts/eval-fsdd.sh [FSDD_RECORDINGS_DIR]   (D4J="java -jar FILE.jar" runs a fixed jar instead of ./diffusion4j)
+# Evaluates the class-conditional spoken-digit run of configs/fsdd.yaml (runs/fsdd), everything scored from
+# sound: generated mel images become WAV signals (NNLS + Griffin-Lim) and are analysed again, as real clips are.
+# Parts (default: all): classifier, guidance, unseen, roundtrip, wavs, stats. About an hour on 2 CPU cores.
+# Usage: scripts/eval-fsdd.sh [PART...]
+#   RUN=runs/fsdd  WAVS=../shared/data/fsdd/recordings  D4J="java -jar FILE.jar" (a fixed jar instead of ./diffusion4j)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wavs="${1:-../shared/data/fsdd/recordings}"
+run="${RUN:-runs/fsdd}"
+wavs="${WAVS:-../shared/data/fsdd/recordings}"
 data="wav:$wavs"
-out=runs/eval
+out=runs/eval/fsdd
 mkdir -p "$out"
 d4j="${D4J:-./diffusion4j}"
-t() { /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>/dev/null; cat "$out/.time"; }
-[ -f "$out/fsdd-classifier.safetensors" ] || t $d4j eval train-classifier --data "$data" --epochs 30 \
-  --out "$out/fsdd-classifier.safetensors"
-# every one of the 300 test clips against 300 samples (DDIM-50 and DDIM-100), with the floor from 300 random
-# training clips; then 150 samples against 150 test clips, which leaves 150 other test clips for the unseen floor
-for steps in 50 100; do
-  t $d4j eval fid --checkpoint runs/fsdd --classifier "$out/fsdd-classifier.safetensors" --data "$data" \
-    --num 300 --sampler ddim --steps "$steps"
+clf="$out/classifier.safetensors"
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(classifier guidance unseen roundtrip wavs stats)
+t() { /usr/bin/time -f "wall %e s" "$@"; }
+for part in "${parts[@]}"; do
+  case "$part" in
+    classifier)  # the digit recogniser, trained on mels of the real training clips in the run's representation
+      [ -f "$clf" ] || t $d4j eval train-classifier --data "$data" --config configs/fsdd.yaml --epochs 30 --out "$clf" ;;
+    guidance)    # 300 samples, the digits in turn, against all 300 test clips, at each guidance scale
+      t $d4j eval fid --checkpoint "$run" --classifier "$clf" --data "$data" --num 300 --sampler dpm-solver++ --steps 20 \
+        --class-conditional --guidance 0,1,2,3,5 ;;
+    unseen)      # 150 samples against 150 test clips, which leaves 150 other test clips for the test-vs-test floor
+      t $d4j eval fid --checkpoint "$run" --classifier "$clf" --data "$data" --num 150 --sampler dpm-solver++ --steps 20 \
+        --class-conditional --guidance 0,1,2 ;;
+    roundtrip)   # what the representation loses on the 300 real test clips, random and advanced phase starts
+      t $d4j eval roundtrip --data "$data" --classifier "$clf"
+      t $d4j eval roundtrip --data "$data" --classifier "$clf" --phase-init ADVANCE ;;
+    wavs)        # one generated clip per digit and a real test clip per digit with its round trip, for docs/fsdd
+      t $d4j sample --checkpoint "$run" --class all --num 1 --out docs/fsdd/generated
+      speakers=(jackson nicolas theo yweweler george lucas)
+      clips=(); for d in 0 1 2 3 4 5 6 7 8 9; do clips+=("$wavs/${d}_${speakers[$((d % 6))]}_0.wav"); done
+      t $d4j mel --checkpoint "$run" --out docs/fsdd/real "${clips[@]}"
+      t $d4j sample --checkpoint "$run" --class three --num 8 --out "$out/threes" ;;
+    stats)       # spectral statistics of 100 generated WAVs (the digits in turn) against the real test clips
+      t $d4j sample --checkpoint "$run" --num 100 --seed 7 --out "$out/samples"
+      t $d4j eval audio-stats --checkpoint "$run" --generated "$out/samples" --real "$wavs" ;;
+    *) echo "unknown part: $part" >&2; exit 2 ;;
+  esac
 done
-t $d4j eval fid --checkpoint runs/fsdd --classifier "$out/fsdd-classifier.safetensors" --data "$data" \
-  --num 150 --sampler ddim --steps 50
-t $d4j sample --checkpoint runs/fsdd --sampler ddim --steps 100 --num 100 --out "$out/fsdd-samples" --seed 7
-t $d4j eval audio-stats --checkpoint runs/fsdd --generated "$out/fsdd-samples" --real "$wavs"
-t $d4j mel --checkpoint runs/fsdd --out "$out/fsdd-roundtrip" "$wavs"/*_[0-4].wav > "$out/fsdd-roundtrip.txt"
-tail -2 "$out/fsdd-roundtrip.txt"

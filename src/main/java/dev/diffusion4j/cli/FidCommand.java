@@ -111,7 +111,7 @@ public final class FidCommand implements Callable<Integer> {
             } else {
                 Checkpoint ckpt = checkpoint.open();
                 if (!ckpt.config().model().conditional()) {
-                    throw new UserInputException("--class-conditional needs a class-conditional model; " + ckpt.dir() + " has model.classes = 0");
+                    throw new UserInputException("--class-conditional needs a class-conditional model; " + ckpt.name() + " has model.classes = 0");
                 }
                 long[] labels = new long[num.num];
                 for (int i = 0; i < labels.length; i++) {
@@ -200,7 +200,7 @@ public final class FidCommand implements Callable<Integer> {
         }
         Outputs.progressDone(spec.commandLine().getErr());
         int[] asked = labels == null ? null : Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
-        String what = ckpt.dir() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale))
+        String what = ckpt.name() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale))
                 + (ckpt.config().usesAudio() ? ", scored from the WAV signals" : "");
         return new Generated(new ImageDataset("samples", n, ch, h, wd, px, asked), what);
     }

@@ -100,7 +100,7 @@ public final class NllCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - start) / 1e9;
         double[] total = Likelihood.Result.meanAndSe(r.total());
         out.printf(Locale.ROOT, "NLL bound (%s, %d %s images, %s): %.4f ± %.4f bits/dim (standard error over images)%n",
-                ckpt.dir().getFileName(), r.total().length, sp.name().toLowerCase(Locale.ROOT),
+                ckpt.name(), r.total().length, sp.name().toLowerCase(Locale.ROOT),
                 strata == 0 ? "all " + d.schedule().steps() + " terms" : "stratified over " + strata + " timesteps", total[0], total[1]);
         out.printf(Locale.ROOT, "  prior L_T       %.6f%n", Likelihood.Result.meanAndSe(r.prior())[0]);
         out.printf(Locale.ROOT, "  decoder L_0     %.4f%n", Likelihood.Result.meanAndSe(r.decoder())[0]);

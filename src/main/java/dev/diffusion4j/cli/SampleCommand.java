@@ -134,13 +134,8 @@ public final class SampleCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
                 + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), sampler.kind, s.timesteps().length,
-                source(given, ckpt), secs, loopSecs, secs - loopSecs, out);
+                ckpt.name(), secs, loopSecs, secs - loopSecs, out);
         return 0;
-    }
-
-    /** Where the weights came from: a built-in model by its name and step, any other checkpoint by its directory. */
-    private static String source(Path given, Checkpoint ckpt) {
-        return Builtins.names(given) ? given + " (step " + ckpt.state().step() + ")" : ckpt.dir().toString();
     }
 
     /**
@@ -161,7 +156,7 @@ public final class SampleCommand implements Callable<Integer> {
         UNetConfig mc = ckpt.config().model();
         if (!mc.conditional()) {
             if (classTokens != null || guidance != null) {
-                throw new UserInputException("--class and --guidance need a class-conditional model; " + ckpt.dir()
+                throw new UserInputException("--class and --guidance need a class-conditional model; " + ckpt.name()
                         + " has model.classes = 0");
             }
             return new Classes(null, null, 0, 1, num.num);

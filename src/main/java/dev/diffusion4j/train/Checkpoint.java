@@ -25,8 +25,10 @@ import java.util.stream.Stream;
  * @param dir the checkpoint directory
  * @param config the training configuration
  * @param state step, seed and versions
+ * @param name what to call it in reports and errors: the directory, or for a built-in model its name
+ *     and step ({@code builtin:mnist (step 4076)}) rather than the cache directory it was copied to
  */
-public record Checkpoint(Path dir, TrainConfig config, State state) {
+public record Checkpoint(Path dir, TrainConfig config, State state, String name) {
     /** The format name in {@code state.json}. */
     public static final String FORMAT = "diffusion4j-checkpoint-v1";
 
@@ -129,8 +131,9 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
      * @throws IOException naming the path and what is missing or wrong
      */
     public static Checkpoint open(Path path) throws IOException {
-        if (Builtins.names(path)) {
-            path = Builtins.directory(path.toString());
+        String builtin = Builtins.names(path) ? path.toString() : null;
+        if (builtin != null) {
+            path = Builtins.directory(builtin);
         }
         Path dir = path;
         if (!Files.isRegularFile(path.resolve("state.json"))) {
@@ -153,7 +156,7 @@ public record Checkpoint(Path dir, TrainConfig config, State state) {
             throw new IOException(dir.resolve("state.json") + ": format '" + state.format() + "' is not " + FORMAT);
         }
         TrainConfig config = Configs.read(dir.resolve("config.json"));
-        return new Checkpoint(dir, config, state);
+        return new Checkpoint(dir, config, state, builtin != null ? builtin + " (step " + state.step() + ")" : dir.toString());
     }
 
     /** Reads one of the tensor files, validated. */

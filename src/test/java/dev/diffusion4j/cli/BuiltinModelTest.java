@@ -31,6 +31,11 @@ class BuiltinModelTest {
             assertThat(s.code()).as(s.err()).isZero();
             assertThat(s.out()).contains("2 each of 7");
             assertThat(Files.size(sevens)).isEqualTo(128 + 2 * 28 * 28);
+            // every report names a built-in model by its name and step, not by the cache directory it was copied to
+            CliRunner.Result nll = CliRunner.run("eval", "nll", "--checkpoint", "builtin:mnist", "--data", "embedded", "--split", "train",
+                    "--num", "2", "--timesteps", "2");
+            assertThat(nll.code()).as(nll.err()).isZero();
+            assertThat(nll.out()).containsPattern("NLL bound \\(builtin:mnist \\(step \\d+\\),").doesNotContain(dir.resolve("cache").toString());
             CliRunner.Result noEma = CliRunner.run("sample", "--no-ema", "--num", "1", "--out", dir.resolve("x.png").toString());
             assertThat(noEma.code()).isEqualTo(2);
             assertThat(noEma.err()).contains("a built-in model ships only its EMA weights");
