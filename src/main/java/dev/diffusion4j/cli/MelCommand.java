@@ -97,8 +97,7 @@ public final class MelCommand implements Callable<Integer> {
                 ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.nMels(), a.frames()), 4));
                 back.write(out.resolve(stem + "-roundtrip.wav"));
                 // the round-tripped sound analysed again, as a model's training data or a scored sample would be
-                byte[] again = new byte[per];
-                MelImages.toImage(new MelSpectrogram(a).logMels(m, new float[][] {back.samples()})[0], a, again, 0);
+                byte[] again = MelImages.analyse(new float[][] {back.samples()}, a, m);
                 ImageFiles.writePng(out.resolve(stem + "-roundtrip-mel.png"), ImageFiles.scaled(ImageFiles.image(again, 0, 1, a.nMels(), a.frames()), 4));
                 pw.printf(Locale.ROOT, "%s: spectral convergence %.4f (mel round trip), %.4f (Griffin-Lim alone, %d iterations)%n",
                         files.get(i), round, glOnly, a.griffinLimIters());
