@@ -14,12 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchCliTest {
     @Test
     void measuresEveryFigureOnATinyModel(@TempDir Path dir) throws Exception {
-        Path yaml = dir.resolve("tiny.yaml");
-        Files.writeString(yaml, String.join("\n",
-                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4}",
-                "diffusion: {timesteps: 20}",
-                "training: {batchSize: 4, warmupSteps: 1}",
-                ""));
+        Path yaml = tinyConfig(dir, "", "");
         Path json = dir.resolve("bench.json");
         CliRunner.Result r = CliRunner.run("bench", "--model", yaml.toString(), "--repeats", "1", "--warmup", "0", "--memory-steps", "3",
                 "--sample-batches", "1,2", "--json", json.toString());
@@ -44,16 +39,22 @@ class BenchCliTest {
     /** A class-conditional config (configs/fsdd.yaml is one) is benchmarked on random images with random labels. */
     @Test
     void measuresAClassConditionalModel(@TempDir Path dir) throws Exception {
-        Path yaml = dir.resolve("conditional.yaml");
-        Files.writeString(yaml, String.join("\n",
-                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4, classes: 3}",
-                "diffusion: {timesteps: 20}",
-                "training: {batchSize: 4, warmupSteps: 1, labelDropout: 0.1}",
-                ""));
+        Path yaml = tinyConfig(dir, ", classes: 3", ", labelDropout: 0.1");
         CliRunner.Result r = CliRunner.run("bench", "--model", yaml.toString(), "--repeats", "1", "--warmup", "0", "--memory-steps", "0",
                 "--sample-batches", "2");
         assertThat(r.code()).as(r.err() + r.out()).isZero();
         assertThat(r.out()).contains("train_step_ms").contains("sample_step_ms_b2");
+    }
+
+    /** A tiny UNet and batch, with extra model and training keys (each starting with ", "). */
+    private static Path tinyConfig(Path dir, String modelExtra, String trainingExtra) throws Exception {
+        Path yaml = dir.resolve("tiny.yaml");
+        Files.writeString(yaml, String.join("\n",
+                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4" + modelExtra + "}",
+                "diffusion: {timesteps: 20}",
+                "training: {batchSize: 4, warmupSteps: 1" + trainingExtra + "}",
+                ""));
+        return yaml;
     }
 
     @Test
