@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Evaluates an MNIST checkpoint for docs/RESULTS.md (issues #16 and #11), every figure with its command's wall time.
 #   scripts/eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]
-# PARTS (default: samplers nll): which tables to make. GUIDANCE (default 2) is the scale every part but 'guidance'
+# PARTS (default: samplers nll): which tables to make. GUIDANCE (default 1.5, as `sample`) is the scale every part but 'guidance'
 # uses on a class-conditional checkpoint (0: unconditional samples).
 #   samplers  FID at 1,000 samples: DDIM and DPM-Solver++ at 10 / 20 / 50 model evaluations
 #   grids     FID at 1,000 samples: DPM-Solver++ at 10 and 20 on the grid uniform in t (log-SNR is the default)
@@ -26,7 +26,7 @@ log="$out/eval.log"
 t() { echo "\$ ${*}" | tee -a "$log"; /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>>"$out/stderr.log" | grep --line-buffered -v "^$" | tee -a "$log"; cat "$out/.time" | tee -a "$log"; }
 [ -f "$clf" ] || t $d4j eval train-classifier --data $data --out $clf
 cond=()
-grep -q '"classes" : [1-9]' "$(ls -d "$ckpt"/config.json "$ckpt"/checkpoints/step-*/config.json 2>/dev/null | tail -1)" && cond=(--class-conditional --guidance "${GUIDANCE:-2}")
+grep -q '"classes" : [1-9]' "$(ls -d "$ckpt"/config.json "$ckpt"/checkpoints/step-*/config.json 2>/dev/null | tail -1)" && cond=(--class-conditional --guidance "${GUIDANCE:-1.5}")
 fid() { t $d4j eval fid --checkpoint "$ckpt" --classifier $clf --data $data "${cond[@]}" "$@"; }
 for part in "${parts[@]}"; do
   case $part in
