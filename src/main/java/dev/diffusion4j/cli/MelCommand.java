@@ -59,46 +59,26 @@ public final class MelCommand implements Callable<Integer> {
         Outputs.requireWritableDirectory(out);
         Files.createDirectories(out);
         Djl.engine();
+        MelSpectrogram mel = new MelSpectrogram(base);
+        GriffinLim gl = new GriffinLim(base);
         double sumRound = 0;
         double sumGl = 0;
         try (NDManager m = NDManager.newBaseManager()) {
             for (int i = 0; i < files.size(); i++) {
                 float[] samples = wavs.get(i).resample(base.sampleRate()).samples();
-                float[] logMel = new MelSpectrogram(base).logMels(m, new float[][] {samples})[0];
-                AudioConfig a = base;
-                if (!a.hasStats()) {
-                    double hi = Double.NEGATIVE_INFINITY;
-                    for (float v : logMel) {
-                        hi = Math.max(hi, v);
-                    }
-                    a = base.withStats(Math.log(base.logFloor()), Math.max(hi, Math.log(base.logFloor()) + 1e-3));
-                }
-                int per = a.nMels() * a.frames();
-                byte[] px = new byte[per];
+                float[] logMel = mel.logMels(m, new float[][] {samples})[0];
+                AudioConfig a = withClipStats(base, logMel);
+                byte[] px = new byte[a.nMels() * a.frames()];
                 MelImages.toImage(logMel, a, px, 0);
                 Randomness phases = Randomness.of(seed.seed).derive("phases").step(i);
                 Wav back = MelImages.soundOf(px, 0, a, phases);
-                GriffinLim gl = new GriffinLim(a);
-                double[] clip = new double[a.clipSamples()];
-                for (int k = 0; k < Math.min(clip.length, samples.length); k++) {
-                    clip[k] = samples[k];
-                }
-                double[][] mag = GriffinLim.magnitude(gl.stft(clip));
-                double[] rebuilt = new double[clip.length];
-                for (int k = 0; k < clip.length; k++) {
-                    rebuilt[k] = back.samples()[k];
-                }
-                double round = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(rebuilt)));
+                double[][] mag = GriffinLim.magnitude(gl.stft(clip(samples, a.clipSamples())));
+                double round = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(clip(back.samples(), a.clipSamples()))));
                 double glOnly = GriffinLim.spectralConvergence(mag,
-                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, clip.length, a.griffinLimIters(), phases))));
+                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, a.clipSamples(), a.griffinLimIters(), phases))));
                 sumRound += round;
                 sumGl += glOnly;
-                String stem = files.get(i).getFileName().toString().replaceFirst("(?i)\\.wav$", "");
-                ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.nMels(), a.frames()), 4));
-                back.write(out.resolve(stem + "-roundtrip.wav"));
-                // the round-tripped sound analysed again, as a model's training data or a scored sample would be
-                byte[] again = MelImages.analyse(new float[][] {back.samples()}, a, m);
-                ImageFiles.writePng(out.resolve(stem + "-roundtrip-mel.png"), ImageFiles.scaled(ImageFiles.image(again, 0, 1, a.nMels(), a.frames()), 4));
+                writePictures(files.get(i), px, back, a, m);
                 pw.printf(Locale.ROOT, "%s: spectral convergence %.4f (mel round trip), %.4f (Griffin-Lim alone, %d iterations)%n",
                         files.get(i), round, glOnly, a.griffinLimIters());
             }
@@ -108,5 +88,36 @@ public final class MelCommand implements Callable<Integer> {
                     sumRound / files.size(), sumGl / files.size());
         }
         return 0;
+    }
+
+    /** Without a run's statistics, each clip is mapped from the log floor to its own maximum. */
+    private static AudioConfig withClipStats(AudioConfig base, float[] logMel) {
+        if (base.hasStats()) {
+            return base;
+        }
+        double floor = Math.log(base.logFloor());
+        double hi = Double.NEGATIVE_INFINITY;
+        for (float v : logMel) {
+            hi = Math.max(hi, v);
+        }
+        return base.withStats(floor, Math.max(hi, floor + 1e-3));
+    }
+
+    /** The first {@code length} samples in double precision, zero-padded. */
+    private static double[] clip(float[] samples, int length) {
+        double[] clip = new double[length];
+        for (int k = 0; k < Math.min(length, samples.length); k++) {
+            clip[k] = samples[k];
+        }
+        return clip;
+    }
+
+    /** NAME-mel.png, NAME-roundtrip.wav and NAME-roundtrip-mel.png: the round-tripped sound analysed again, as a scored sample would be. */
+    private void writePictures(Path file, byte[] px, Wav back, AudioConfig a, NDManager m) throws IOException {
+        String stem = file.getFileName().toString().replaceFirst("(?i)\\.wav$", "");
+        ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.nMels(), a.frames()), 4));
+        back.write(out.resolve(stem + "-roundtrip.wav"));
+        byte[] again = MelImages.analyse(new float[][] {back.samples()}, a, m);
+        ImageFiles.writePng(out.resolve(stem + "-roundtrip-mel.png"), ImageFiles.scaled(ImageFiles.image(again, 0, 1, a.nMels(), a.frames()), 4));
     }
 }
