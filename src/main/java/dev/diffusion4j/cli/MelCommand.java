@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
-import dev.diffusion4j.data.GriffinLim;
 import dev.diffusion4j.data.MelImages;
 import dev.diffusion4j.data.MelSpectrogram;
 import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.eval.RoundTrip;
 import dev.diffusion4j.io.ImageFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,7 +60,6 @@ public final class MelCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Djl.engine();
         MelSpectrogram mel = new MelSpectrogram(base);
-        GriffinLim gl = new GriffinLim(base);
         double sumRound = 0;
         double sumGl = 0;
         try (NDManager m = NDManager.newBaseManager()) {
@@ -70,17 +69,14 @@ public final class MelCommand implements Callable<Integer> {
                 AudioConfig a = withClipStats(base, logMel);
                 byte[] px = new byte[a.nMels() * a.frames()];
                 MelImages.toImage(logMel, a, px, 0);
-                Randomness phases = Randomness.of(seed.seed).derive("phases").step(i);
-                Wav back = MelImages.soundOf(px, 0, a, phases);
-                double[][] mag = GriffinLim.magnitude(gl.stft(clip(samples, a.clipSamples())));
-                double round = GriffinLim.spectralConvergence(mag, GriffinLim.magnitude(gl.stft(clip(back.samples(), a.clipSamples()))));
-                double glOnly = GriffinLim.spectralConvergence(mag,
-                        GriffinLim.magnitude(gl.stft(gl.reconstruct(mag, a.clipSamples(), a.griffinLimIters(), phases))));
-                sumRound += round;
-                sumGl += glOnly;
-                writePictures(files.get(i), px, back, a, m);
+                // the stages eval roundtrip measures: the whole way back, and Griffin-Lim alone from the true magnitude
+                RoundTrip.Result r = RoundTrip.measure(samples, a, Randomness.of(seed.seed).derive("phases").step(i), m);
+                Wav back = new Wav(r.rebuilt(), a.sampleRate());
+                sumRound += r.scFull();
+                sumGl += r.scPhase();
+                writeOutputs(files.get(i), px, back, a, m);
                 pw.printf(Locale.ROOT, "%s: spectral convergence %.4f (mel round trip), %.4f (Griffin-Lim alone, %d iterations)%n",
-                        files.get(i), round, glOnly, a.griffinLimIters());
+                        files.get(i), r.scFull(), r.scPhase(), a.griffinLimIters());
             }
         }
         if (files.size() > 1) {
@@ -103,17 +99,8 @@ public final class MelCommand implements Callable<Integer> {
         return base.withStats(floor, Math.max(hi, floor + 1e-3));
     }
 
-    /** The first {@code length} samples in double precision, zero-padded. */
-    private static double[] clip(float[] samples, int length) {
-        double[] clip = new double[length];
-        for (int k = 0; k < Math.min(length, samples.length); k++) {
-            clip[k] = samples[k];
-        }
-        return clip;
-    }
-
     /** NAME-mel.png, NAME-roundtrip.wav and NAME-roundtrip-mel.png: the round-tripped sound analysed again, as a scored sample would be. */
-    private void writePictures(Path file, byte[] px, Wav back, AudioConfig a, NDManager m) throws IOException {
+    private void writeOutputs(Path file, byte[] px, Wav back, AudioConfig a, NDManager m) throws IOException {
         String stem = file.getFileName().toString().replaceFirst("(?i)\\.wav$", "");
         ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.nMels(), a.frames()), 4));
         back.write(out.resolve(stem + "-roundtrip.wav"));
