@@ -5,6 +5,7 @@
 # Usage: scripts/ablation-eval.sh   (D4J="java -jar FILE.jar" runs a fixed jar)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 d4j="${D4J:-./diffusion4j}"
 clf=runs/eval/mnist-classifier.safetensors
 for done in runs/ablation/*.done; do
@@ -14,7 +15,7 @@ for done in runs/ablation/*.done; do
     echo "== $ckpt"
     extra=()
     # a class-conditional run draws the classes in turn, with and without guidance
-    grep -q '"classes" : [1-9]' "$ckpt/config.json" && extra=(--class-conditional --guidance 1,2)
+    is_conditional "$ckpt" && extra=(--class-conditional --guidance 1,2)
     $d4j eval fid --checkpoint "$ckpt" --classifier "$clf" --data mnist:../shared/data/mnist --num 1000 \
       --sampler dpm-solver++ --steps 20 "${extra[@]}" 2>/dev/null | grep -v "^$"
   done > "$run.fid.tmp" && mv "$run.fid.tmp" "$run.fid"

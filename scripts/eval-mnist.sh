@@ -13,6 +13,7 @@
 # The feature network is runs/eval/mnist-classifier.safetensors (made first if missing). D4J overrides ./diffusion4j.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 ckpt="${1:?usage: eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]}"
 out="${2:?usage: eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]}"
 shift 2
@@ -26,7 +27,7 @@ log="$out/eval.log"
 t() { echo "\$ ${*}" | tee -a "$log"; /usr/bin/time -f "wall %e s" -o "$out/.time" "$@" 2>>"$out/stderr.log" | grep --line-buffered -v "^$" | tee -a "$log"; cat "$out/.time" | tee -a "$log"; }
 [ -f "$clf" ] || t $d4j eval train-classifier --data $data --out $clf
 cond=()
-grep -q '"classes" : [1-9]' "$(ls -d "$ckpt"/config.json "$ckpt"/checkpoints/step-*/config.json 2>/dev/null | tail -1)" && cond=(--class-conditional --guidance "${GUIDANCE:-1.5}")
+is_conditional "$ckpt" && cond=(--class-conditional --guidance "${GUIDANCE:-1.5}")
 fid() { t $d4j eval fid --checkpoint "$ckpt" --classifier $clf --data $data "${cond[@]}" "$@"; }
 for part in "${parts[@]}"; do
   case $part in
