@@ -4,6 +4,8 @@
 # Parts (default: all but dpm): classifier, guidance, unseen, dpm, roundtrip, wavs, stats. Two hours or more on 2 CPU cores.
 # Usage: scripts/eval-fsdd.sh [PART...]
 #   RUN=runs/fsdd  WAVS=../shared/data/fsdd/recordings  D4J="java -jar FILE.jar" (a fixed jar instead of ./diffusion4j)
+#   CONFIG=configs/fsdd.yaml (the representation the classifier part trains on)  CLF=runs/eval/fsdd/classifier.safetensors
+#   GUIDANCE=0,1,2,3,5 (the guidance part's scales)  UNSEEN_GUIDANCE=0,1,2 (the unseen part's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run="${RUN:-runs/fsdd}"
@@ -12,21 +14,22 @@ data="wav:$wavs"
 out=runs/eval/fsdd
 mkdir -p "$out"
 d4j="${D4J:-./diffusion4j}"
-clf="$out/classifier.safetensors"
+clf="${CLF:-$out/classifier.safetensors}"
+config="${CONFIG:-configs/fsdd.yaml}"
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(classifier guidance unseen roundtrip wavs stats)
 t() { /usr/bin/time -f "wall %e s" "$@"; }
 for part in "${parts[@]}"; do
   case "$part" in
     classifier)  # the digit recogniser, trained on mels of the real training clips in the run's representation
-      [ -f "$clf" ] || t $d4j eval train-classifier --data "$data" --config configs/fsdd.yaml --epochs 30 --out "$clf" ;;
+      [ -f "$clf" ] || t $d4j eval train-classifier --data "$data" --config "$config" --epochs 30 --out "$clf" ;;
     guidance)    # 300 samples, the digits in turn, against all 300 test clips, at each guidance scale; stochastic DDIM
                  # (eta 1, 50 steps): the deterministic samplers leave many of this model's clips as noise (docs/RESULTS.md)
       t $d4j eval fid --checkpoint "$run" --classifier "$clf" --data "$data" --num 300 --sampler ddim --steps 50 --eta 1 \
-        --class-conditional --guidance 0,1,2,3,5 ;;
+        --class-conditional --guidance "${GUIDANCE:-0,1,2,3,5}" ;;
     unseen)      # 150 samples against 150 test clips, which leaves 150 other test clips for the test-vs-test floor
       t $d4j eval fid --checkpoint "$run" --classifier "$clf" --data "$data" --num 150 --sampler ddim --steps 50 --eta 1 \
-        --class-conditional --guidance 0,1,2 ;;
+        --class-conditional --guidance "${UNSEEN_GUIDANCE:-0,1,2}" ;;
     dpm)         # the same at guidance 1 with the deterministic samplers
       t $d4j eval fid --checkpoint "$run" --classifier "$clf" --data "$data" --num 300 --sampler dpm-solver++ --steps 20 \
         --class-conditional --guidance 1 ;;
