@@ -70,7 +70,7 @@ public final class MelCommand implements Callable<Integer> {
                 byte[] px = new byte[a.nMels() * a.frames()];
                 MelImages.toImage(logMel, a, px, 0);
                 // the stages eval roundtrip measures: the whole way back, and Griffin-Lim alone from the true magnitude
-                RoundTrip.Result r = RoundTrip.measure(samples, a, Randomness.of(seed.seed).derive("phases").step(i), m);
+                RoundTrip.Result r = RoundTrip.measure(samples, logMel, a, Randomness.of(seed.seed).derive("phases").step(i));
                 Wav back = new Wav(r.rebuilt(), a.sampleRate());
                 sumRound += r.scFull();
                 sumGl += r.scPhase();

@@ -85,7 +85,8 @@ public final class RoundTripCommand implements Callable<Integer> {
             MelSpectrogram mel = new MelSpectrogram(a);
             for (int i = 0; i < files.size(); i++) {
                 float[] wave = Wav.read(files.get(i)).resample(a.sampleRate()).samples();
-                RoundTrip.Result r = RoundTrip.measure(wave, a, Randomness.of(seed).derive("phases").step(i), m);
+                RoundTrip.Result r = RoundTrip.measure(wave, mel.logMels(m, new float[][] {wave})[0], a,
+                        Randomness.of(seed).derive("phases").step(i));
                 double[] f = {r.scMel(), r.lsdMel(), r.scPhase(), r.lsdPhase(), r.scFull(), r.lsdFull()};
                 for (int k = 0; k < 6; k++) {
                     figures[k][i] = f[k];

@@ -1,6 +1,5 @@
 package dev.diffusion4j.eval;
 
-import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.GriffinLim;
 import dev.diffusion4j.data.MelImages;
@@ -25,8 +24,10 @@ public final class RoundTrip {
      * Measures one clip under {@code a} (with its log-mel statistics).
      *
      * @param wave the clip at {@code a.sampleRate()}; cut or zero-padded to {@link AudioConfig#clipSamples()}
+     * @param logMel the clip's log-mel under {@code a}'s analysis settings ({@link MelSpectrogram#logMels}), which
+     *     every caller has computed already for its own use
      */
-    public static Result measure(float[] wave, AudioConfig a, Randomness phases, NDManager m) {
+    public static Result measure(float[] wave, float[] logMel, AudioConfig a, Randomness phases) {
         int len = a.clipSamples();
         double[] x = new double[len];
         for (int i = 0; i < Math.min(len, wave.length); i++) {
@@ -34,7 +35,6 @@ public final class RoundTrip {
         }
         GriffinLim gl = new GriffinLim(a);
         double[][] mag = GriffinLim.magnitude(gl.stft(x));
-        float[] logMel = new MelSpectrogram(a).logMels(m, new float[][] {wave})[0];
         byte[] px = new byte[a.nMels() * a.frames()];
         MelImages.toImage(logMel, a, px, 0);
         double[][] fromImage = gl.melToMagnitude(MelImages.logMelOf(px, 0, a));
