@@ -61,6 +61,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (training.lr).")
     private Double lr;
 
+    @Option(names = "--decay-steps", description = "Take the learning rate linearly to 0 over the last N steps (training.decaySteps, "
+            + "with lrSchedule CONSTANT). With --resume: a constant-rate run gets its decay; the steps already taken keep their rate "
+            + "if the decay starts after them.")
+    private Integer decaySteps;
+
     @Option(names = "--seed", description = "Seed of every random draw (training.seed).")
     private Long seed;
 
@@ -142,6 +147,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (seed != null) {
             Configs.set(tree, "training.seed", seed);
+        }
+        if (decaySteps != null) {
+            Configs.set(tree, "training.decaySteps", decaySteps);
         }
         if (ckpt == null && !fromFile.path("model").has("imageSize") && !fromFile.path("model").has("imageWidth") && isWav(tree)) {
             // sound makes nMels x frames images: unless the user sized the model, size it to them

@@ -90,10 +90,12 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
      * @param labelDropout for a class-conditional model, the rate at which a label is replaced by "no
      *     class" (classifier-free guidance needs both)
      * @param lrSchedule what the learning rate does after the warm-up
+     * @param decaySteps for {@link LrSchedule#CONSTANT}, the last steps over which the rate falls
+     *     linearly to 0 (warm-up, stable, decay); 0: no decay
      */
     public record Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
             double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip, double labelDropout,
-            LrSchedule lrSchedule) {
+            LrSchedule lrSchedule, int decaySteps) {
         public Training {
             if (lrSchedule == null) {
                 lrSchedule = LrSchedule.CONSTANT;
@@ -104,19 +106,24 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
         public Training(int steps, int batchSize, double lr, int warmupSteps, double weightDecay, double beta1, double beta2,
                 double adamEps, double gradClip, double emaDecay, boolean emaWarmup, long seed, boolean randomFlip) {
             this(steps, batchSize, lr, warmupSteps, weightDecay, beta1, beta2, adamEps, gradClip, emaDecay, emaWarmup, seed, randomFlip, 0.1,
-                    LrSchedule.CONSTANT);
+                    LrSchedule.CONSTANT, 0);
         }
 
         /** These settings with another label dropout. */
         public Training withLabelDropout(double p) {
             return new Training(steps, batchSize, lr, warmupSteps, weightDecay, beta1, beta2, adamEps, gradClip, emaDecay, emaWarmup, seed,
-                    randomFlip, p, lrSchedule);
+                    randomFlip, p, lrSchedule, decaySteps);
         }
     }
 
     /** The learning rate after a linear warm-up from 0 to the peak over {@code warmupSteps}. */
     public enum LrSchedule {
-        /** The peak until the end (a run can be extended by resuming with more steps, unchanged). */
+        /**
+         * The peak until the end, or until the last {@code decaySteps} steps, which take it linearly
+         * down to 0 at {@code training.steps} (warm-up, stable, decay). A run can be extended by
+         * resuming with more steps, and given its decay then: the steps already taken keep their rate
+         * as long as the decay starts after them.
+         */
         CONSTANT,
         /**
          * Half a cosine from the peak down to 0 at {@code training.steps} (resuming with more steps
@@ -124,12 +131,21 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
          */
         COSINE;
 
-        /** The rate at step k (1-based) of a run of {@code steps} steps. */
+        /** The rate at step k (1-based) of a run of {@code steps} steps, without a decay phase. */
         public double at(long k, double peak, int warmupSteps, int steps) {
+            return at(k, peak, warmupSteps, steps, 0);
+        }
+
+        /** The rate at step k (1-based) of a run of {@code steps} steps whose last {@code decaySteps} decay (CONSTANT only). */
+        public double at(long k, double peak, int warmupSteps, int steps, int decaySteps) {
             if (warmupSteps > 0 && k < warmupSteps) {
                 return peak * ((double) k / warmupSteps);
             }
-            if (this == CONSTANT || steps <= warmupSteps) {
+            if (this == CONSTANT) {
+                long left = steps - k; // steps still to take after this one
+                return decaySteps > 0 && left < decaySteps ? peak * left / decaySteps : peak;
+            }
+            if (steps <= warmupSteps) {
                 return peak;
             }
             double progress = Math.min(1.0, (double) (k - warmupSteps) / (steps - warmupSteps));
@@ -153,7 +169,7 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
                 new DataSpec.Embedded(),
                 UNetConfig.mnist(),
                 new Diffusion("linear", 1000, PredictionType.EPSILON, VarianceType.FIXED_LARGE, LossType.SIMPLE),
-                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false, 0.1, LrSchedule.CONSTANT),
+                new Training(2000, 64, 2e-4, 200, 0.0, 0.9, 0.999, 1e-8, 1.0, 0.999, true, 0, false, 0.1, LrSchedule.CONSTANT, 0),
                 new Output(50, 1000, 1000, 3, 16, 50));
     }
 
@@ -169,6 +185,10 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
         require(t.weightDecay() >= 0, "training.weightDecay must be ≥ 0");
         require(t.gradClip() >= 0, "training.gradClip must be ≥ 0");
         require(t.emaDecay() >= 0 && t.emaDecay() < 1, "training.emaDecay must be in [0, 1), got " + t.emaDecay());
+        require(t.decaySteps() == 0 || t.decaySteps() > 0 && t.decaySteps() <= t.steps() - t.warmupSteps(),
+                "training.decaySteps must be in [0, steps - warmupSteps] = [0, " + (t.steps() - t.warmupSteps()) + "], got " + t.decaySteps());
+        require(t.decaySteps() == 0 || t.lrSchedule() == LrSchedule.CONSTANT,
+                "training.decaySteps is for lrSchedule CONSTANT; " + t.lrSchedule() + " sets its own decay");
         require(t.labelDropout() >= 0 && t.labelDropout() <= 1, "training.labelDropout must be in [0, 1], got " + t.labelDropout());
         require(classNames.isEmpty() || classNames.size() == model.classes(),
                 "classNames has " + classNames.size() + " names for model.classes = " + model.classes());

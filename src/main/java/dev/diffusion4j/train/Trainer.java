@@ -143,7 +143,7 @@ public final class Trainer implements AutoCloseable {
     /** The learning rate at step k ({@link TrainConfig.LrSchedule}). */
     public double lrAt(long k) {
         TrainConfig.Training t = config.training();
-        return t.lrSchedule().at(k, t.lr(), t.warmupSteps(), t.steps());
+        return t.lrSchedule().at(k, t.lr(), t.warmupSteps(), t.steps(), t.decaySteps());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.diffusion4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -79,6 +80,33 @@ class TrainSampleCliTest {
     }
 
     @Test
+    void aResumedConstantRunGetsItsDecayWithoutChangingTheStepsTaken() throws Exception {
+        Path run = dir.resolve("wsd");
+        assertThat(run("train", "--config", dir.resolve("tiny.yaml").toString(), "--out", run.toString()).code()).isZero();
+        CliRunner.Result r = run("train", "--resume", run.toString(), "--steps", "8", "--decay-steps", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        // metrics.csv logs every 2 steps; lr is column 8. Warm-up over 2 steps to the default 2e-4, then
+        // constant, then the last 3 steps (6, 7, 8) at 2/3, 1/3 and 0 of it
+        List<Double> lr = Files.readAllLines(run.resolve("metrics.csv")).stream().skip(1).map(l -> Double.parseDouble(l.split(",")[7])).toList();
+        assertThat(lr).hasSize(4);
+        assertThat(lr.get(0)).isCloseTo(2e-4, within(1e-9)); // metrics.csv keeps 6 digits
+        assertThat(lr.get(1)).isCloseTo(2e-4, within(1e-9));
+        assertThat(lr.get(2)).isCloseTo(2e-4 * 2 / 3, within(1e-9));
+        assertThat(lr.get(3)).isZero();
+        assertThat(Files.readString(run.resolve("checkpoints/step-000000008/config.json"))).contains("\"decaySteps\" : 3");
+
+        Path cosCfg = dir.resolve("cos.yaml");
+        Files.writeString(cosCfg, Files.readString(dir.resolve("tiny.yaml")).replace("warmupSteps: 2}", "warmupSteps: 2, lrSchedule: COSINE}"));
+        CliRunner.Result refused = run("train", "--config", cosCfg.toString(), "--decay-steps", "2", "--out", dir.resolve("cos").toString());
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err().strip()).isEqualTo("diffusion4j: error: training.decaySteps is for lrSchedule CONSTANT; COSINE sets its own decay");
+        CliRunner.Result tooLong = run("train", "--config", dir.resolve("tiny.yaml").toString(), "--decay-steps", "3", "--out",
+                dir.resolve("long").toString());
+        assertThat(tooLong.code()).isEqualTo(2);
+        assertThat(tooLong.err().strip()).isEqualTo("diffusion4j: error: training.decaySteps must be in [0, steps - warmupSteps] = [0, 2], got 3");
+    }
+
+    @Test
     void aCheckpointWrittenBeforeClassesExistedStillSamples() throws Exception {
         Path run = dir.resolve("old");
         assertThat(run("train", "--config", dir.resolve("tiny.yaml").toString(), "--steps", "2", "--out", run.toString()).code()).isZero();
@@ -88,6 +116,7 @@ class TrainSampleCliTest {
         tree.remove("classNames");
         ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("classes");
         ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove("labelDropout");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove("decaySteps");
         ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("diffusion")).remove("minSnrGamma");
         Files.writeString(config, dev.diffusion4j.train.Configs.toJson(tree));
         assertThat(Files.readString(config)).doesNotContain("classes").doesNotContain("labelDropout");
