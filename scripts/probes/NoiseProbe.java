@@ -75,7 +75,7 @@ public class NoiseProbe {
                     labels = m.create(Arrays.stream(idx).mapToLong(i -> test.labels()[i]).toArray());
                     x = d.qSample(test.batch(m, idx, null), m.full(new Shape(n), ts[0], DataType.INT64), x);
                 }
-                default -> throw new IllegalArgumentException("MODE is raw, center or leak, got " + mode);
+                default -> throw new IllegalArgumentException("MODE is raw, center, leak or real, got " + mode);
             }
             NDArray predX0 = null;
             for (int i = 0; i < ts.length; i++) {

@@ -131,12 +131,7 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
          */
         COSINE;
 
-        /** The rate at step k (1-based) of a run of {@code steps} steps, without a decay phase. */
-        public double at(long k, double peak, int warmupSteps, int steps) {
-            return at(k, peak, warmupSteps, steps, 0);
-        }
-
-        /** The rate at step k (1-based) of a run of {@code steps} steps whose last {@code decaySteps} decay (CONSTANT only). */
+        /** The rate at step k (1-based) of a run of {@code steps} steps whose last {@code decaySteps} decay (CONSTANT only; 0: none). */
         public double at(long k, double peak, int warmupSteps, int steps, int decaySteps) {
             if (warmupSteps > 0 && k < warmupSteps) {
                 return peak * ((double) k / warmupSteps);
