@@ -1,4 +1,4 @@
-// Where do the noise clips of a deterministic sampler come from? (issue #14; docs/RESULTS.md, "Where the noise clips come from")
+// Where do the noise clips of a deterministic sampler come from? (issue #14; docs/RESULTS.md, "What does not decide it")
 //
 // Draws the starting noises x_T that a run's training grids use (training.seed, stream "sample grids"), runs DDIM
 // with η = 0 from them as the grids do, and prints one line per sample: index, label, mean of x_T, roughness of the
@@ -34,6 +34,7 @@ import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
 public class NoiseProbe {
@@ -51,9 +52,9 @@ public class NoiseProbe {
         Djl.engine();
         try (NDManager m = NDManager.newBaseManager()) {
             if (mode.equals("real")) {
-                ImageDataset test = AudioDatasets.load(Path.of(args[4]), Datasets.Split.TEST, c.config().audio()).images();
+                ImageDataset test = testClips(c, args);
                 int count = Math.min(n, test.count());
-                NDArray x0 = test.batch(m, java.util.stream.IntStream.range(0, count).toArray(), null);
+                NDArray x0 = test.batch(m, IntStream.range(0, count).toArray(), null);
                 float[] rough = roughness(x0);
                 float[] level = perItemMean(x0);
                 for (int i = 0; i < count; i++) {
@@ -70,8 +71,8 @@ public class NoiseProbe {
                 case "raw" -> { }
                 case "center" -> x = x.sub(x.reshape(n, -1).mean(new int[] {1}, true).reshape(n, 1, 1, 1));
                 case "leak" -> {
-                    ImageDataset test = AudioDatasets.load(Path.of(args[4]), Datasets.Split.TEST, c.config().audio()).images();
-                    int[] idx = java.util.stream.IntStream.range(0, n).map(i -> (i * 37) % test.count()).toArray();
+                    ImageDataset test = testClips(c, args);
+                    int[] idx = IntStream.range(0, n).map(i -> (i * 37) % test.count()).toArray();
                     labels = m.create(Arrays.stream(idx).mapToLong(i -> test.labels()[i]).toArray());
                     x = d.qSample(test.batch(m, idx, null), m.full(new Shape(n), ts[0], DataType.INT64), x);
                 }
@@ -114,6 +115,11 @@ public class NoiseProbe {
                 System.out.printf(Locale.ROOT, "%d %d %.5f %.4f %.4f%n", i, labels == null ? -1 : labels.getLong(i), meanXT[i], rough[i], level[i]);
             }
         }
+    }
+
+    /** The test split of WAV_DIR (args[4]) in the checkpoint's representation, for the real and leak modes. */
+    static ImageDataset testClips(Checkpoint c, String[] args) throws Exception {
+        return AudioDatasets.load(Path.of(args[4]), Datasets.Split.TEST, c.config().audio()).images();
     }
 
     /** Mean |x[..., f + 1] - x[..., f]| of each image: speckle noise is rough, speech and silence are not. */
