@@ -3,6 +3,7 @@ package dev.diffusion4j.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffusion4j.diffusion.PredictionType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,13 +44,31 @@ class ShippedConfigsTest {
         assertThat(load(file).training().steps()).isPositive();
     }
 
-    /** configs/fsdd.yaml trains on representation c1, as its comment and docs/RESULTS.md say. */
+    /**
+     * configs/fsdd.yaml is the recipe of the run docs/RESULTS.md scores as "c5 with v-prediction in the hour", whose
+     * configuration (as its run directory wrote it) is docs/fsdd/c5v-60min-config.json: representation c5,
+     * v-prediction, 1,450 steps. The audio section is compared with c5's file, since a run directory's copy also
+     * carries the level range fitted to the data.
+     */
     @Test
-    void fsddUsesTheAudioSettingsOfRepresentationC1() {
+    void fsddIsTheMeasuredRunOnRepresentationC5WithVPrediction() throws IOException {
         TrainConfig fsdd = load(Path.of("configs", "fsdd.yaml"));
-        TrainConfig c1 = load(Path.of("configs", "audio", "c1-64x64.yaml"));
-        assertThat(fsdd.audio()).isEqualTo(c1.audio());
+        TrainConfig measured = Configs.read(Path.of("docs", "fsdd", "c5v-60min-config.json"));
+        assertThat(fsdd.model()).isEqualTo(measured.model());
+        assertThat(fsdd.diffusion()).isEqualTo(measured.diffusion());
+        assertThat(fsdd.training()).isEqualTo(measured.training());
+        assertThat(fsdd.audio()).isEqualTo(load(Path.of("configs", "audio", "c5-64x64-w256.yaml")).audio());
+        assertThat(fsdd.diffusion().prediction()).isEqualTo(PredictionType.V);
         assertThat(fsdd.model().classes()).isEqualTo(10);
-        assertThat(fsdd.training().steps()).isEqualTo(2400);
+        assertThat(fsdd.training().steps()).isEqualTo(1450);
+    }
+
+    /** configs/audio/fsdd-c1-2400.yaml, the earlier recipe, trains on representation c1, as its comment says. */
+    @Test
+    void theEarlierRecipeUsesTheAudioSettingsOfRepresentationC1() {
+        TrainConfig earlier = load(Path.of("configs", "audio", "fsdd-c1-2400.yaml"));
+        assertThat(earlier.audio()).isEqualTo(load(Path.of("configs", "audio", "c1-64x64.yaml")).audio());
+        assertThat(earlier.diffusion().prediction()).isEqualTo(PredictionType.EPSILON);
+        assertThat(earlier.training().steps()).isEqualTo(2400);
     }
 }
