@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diffusion4j.diffusion.PredictionType;
+import dev.diffusion4j.model.UNetConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,23 @@ class ShippedConfigsTest {
         assertThat(fsdd.diffusion().prediction()).isEqualTo(PredictionType.V);
         assertThat(fsdd.model().classes()).isEqualTo(10);
         assertThat(fsdd.training().steps()).isEqualTo(1450);
+    }
+
+    /**
+     * configs/audio/fsdd-uncond.yaml is configs/fsdd.yaml without classes, as its comment says: the same
+     * representation, network width, diffusion and training, so that the two hours compare.
+     */
+    @Test
+    void theUnconditionalSpokenDigitRecipeIsTheConditionalOneWithoutClasses() {
+        TrainConfig fsdd = load(Path.of("configs", "fsdd.yaml"));
+        TrainConfig uncond = load(Path.of("configs", "audio", "fsdd-uncond.yaml"));
+        UNetConfig m = fsdd.model();
+        assertThat(uncond.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), m.baseChannels(), m.channelMults(), m.resBlocks(),
+                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 0, m.imageWidth()));
+        assertThat(uncond.diffusion()).isEqualTo(fsdd.diffusion());
+        assertThat(uncond.audio()).isEqualTo(fsdd.audio());
+        assertThat(uncond.training()).isEqualTo(fsdd.training());
+        assertThat(uncond.data()).isEqualTo(fsdd.data());
     }
 
     /** configs/audio/fsdd-c1-2400.yaml, the earlier recipe, trains on representation c1, as its comment says. */
