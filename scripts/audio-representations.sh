@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Measures each audio representation candidate (configs/audio/*.yaml) on the 300 FSDD test clips: a
-# classifier trained on that representation (30 epochs), then 'eval roundtrip' (what the mel-to-linear
-# stage, Griffin-Lim and the whole way back lose, and whether the classifier still hears the digit).
+# Measures each audio representation candidate (configs/audio/c*.yaml; the fsdd-*.yaml beside them are
+# training recipes) on the 300 FSDD test clips: a classifier trained on that representation (30 epochs),
+# then 'eval roundtrip' (what the mel-to-linear stage, Griffin-Lim and the whole way back lose, and whether
+# the classifier still hears the digit).
 # Then the way back to sound on the candidate named by $BEST: Griffin-Lim iterations and start, NNLS iterations.
 # Results in runs/audio/NAME.roundtrip.   Usage: scripts/audio-representations.sh [NAME...]
 set -uo pipefail
@@ -10,7 +11,7 @@ d4j="${D4J:-./diffusion4j}"
 data=wav:../shared/data/fsdd/recordings
 mkdir -p runs/audio
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=($(ls configs/audio/*.yaml | xargs -n1 basename | sed 's/\.yaml$//'))
+[ ${#names[@]} -gt 0 ] || names=($(ls configs/audio/c[0-9]*.yaml | xargs -n1 basename | sed 's/\.yaml$//'))
 for n in "${names[@]}"; do
   [ -f runs/audio/$n.roundtrip ] && continue
   clf=runs/audio/clf-$n.safetensors
