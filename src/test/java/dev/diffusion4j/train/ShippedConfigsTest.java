@@ -66,12 +66,17 @@ class ShippedConfigsTest {
 
     /**
      * configs/audio/fsdd-uncond.yaml is configs/fsdd.yaml without classes, as its comment says: the same
-     * representation, network width, diffusion and training, so that the two hours compare.
+     * representation, network width, diffusion and training, so that the two hours compare; and it is the
+     * recipe of the run docs/RESULTS.md scores, whose configuration is docs/fsdd/uncond-60min-config.json.
      */
     @Test
-    void theUnconditionalSpokenDigitRecipeIsTheConditionalOneWithoutClasses() {
+    void theUnconditionalSpokenDigitRecipeIsTheConditionalOneWithoutClasses() throws IOException {
         TrainConfig fsdd = load(Path.of("configs", "fsdd.yaml"));
         TrainConfig uncond = load(Path.of("configs", "audio", "fsdd-uncond.yaml"));
+        TrainConfig measured = Configs.read(Path.of("docs", "fsdd", "uncond-60min-config.json"));
+        assertThat(uncond.model()).isEqualTo(measured.model());
+        assertThat(uncond.diffusion()).isEqualTo(measured.diffusion());
+        assertThat(uncond.training()).isEqualTo(measured.training());
         UNetConfig m = fsdd.model();
         assertThat(uncond.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), m.baseChannels(), m.channelMults(), m.resBlocks(),
                 m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 0, m.imageWidth()));
