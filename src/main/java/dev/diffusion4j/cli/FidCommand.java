@@ -17,6 +17,7 @@ import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.eval.ClassEntropy;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
 import dev.diffusion4j.io.Npy;
@@ -222,8 +223,10 @@ public final class FidCommand implements Callable<Integer> {
             pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (%d test images vs %d others) %.3f%n", num.num, num.num, unseenFloor);
         }
         pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
-        pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; test images %.4f), histogram %s%n",
-                gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), real.classEntropyBits(), Arrays.toString(gen.histogram()));
+        int count = generated.images().count();
+        pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; %d evenly drawn classes average %.4f; test images %.4f),"
+                + " histogram %s%n", gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), count,
+                ClassEntropy.expectedUniformBits(count, c.classes()), real.classEntropyBits(), Arrays.toString(gen.histogram()));
         if (generated.images().labels() != null) {
             pw.printf(Locale.ROOT, "classifier accuracy on the requested classes %.4f%n",
                     ClassifierTraining.accuracy(c, generated.images(), 500, m));

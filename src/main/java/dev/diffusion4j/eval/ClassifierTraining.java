@@ -195,13 +195,6 @@ public final class ClassifierTraining {
                 }
             }
         }
-        double h = 0;
-        for (int k : hist) {
-            if (k > 0) {
-                double p = (double) k / n;
-                h -= p * Math.log(p) / Math.log(2);
-            }
-        }
-        return new Summary(FrechetDistance.Moments.of(feats), conf, h, hist);
+        return new Summary(FrechetDistance.Moments.of(feats), conf, ClassEntropy.bits(hist), hist);
     }
 }
