@@ -225,7 +225,7 @@ public final class FidCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
         int count = generated.images().count();
         pw.printf(Locale.ROOT, "predicted-class entropy of samples %.4f bits (max %.4f; %d evenly drawn classes average %.4f; test images %.4f),"
-                + " histogram %s%n", gen.classEntropyBits(), Math.log(c.classes()) / Math.log(2), count,
+                + " histogram %s%n", gen.classEntropyBits(), ClassEntropy.maxBits(c.classes()), count,
                 ClassEntropy.expectedUniformBits(count, c.classes()), real.classEntropyBits(), Arrays.toString(gen.histogram()));
         if (generated.images().labels() != null) {
             pw.printf(Locale.ROOT, "classifier accuracy on the requested classes %.4f%n",

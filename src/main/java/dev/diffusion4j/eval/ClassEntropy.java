@@ -30,6 +30,11 @@ public final class ClassEntropy {
         return h;
     }
 
+    /** The largest entropy a histogram over {@code k} classes can have: log2 k bits, every class equally often. */
+    public static double maxBits(int k) {
+        return log2(k);
+    }
+
     /**
      * The expected plug-in entropy in bits of the histogram of {@code n} classes drawn independently and evenly
      * from {@code k}: by linearity, k · E[-(X/n) log2(X/n)] with X ~ Binomial(n, 1/k), summed exactly over X.
