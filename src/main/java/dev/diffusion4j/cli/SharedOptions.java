@@ -84,16 +84,17 @@ final class SharedOptions {
     /** {@code --sampler KIND --steps N --eta E}, parsed into a {@link SamplerSpec}. */
     static final class SamplerOptions {
         @Option(names = "--sampler", paramLabel = "KIND", converter = KindConverter.class,
-                description = "ddpm (the paper's Algorithm 2, all T steps), ddim or dpm-solver++ (DPM-Solver++(2M)). "
+                description = "ddpm (the paper's Algorithm 2, all T steps), ddim, dpm-solver++ (DPM-Solver++(2M), deterministic) or "
+                        + "sde-dpm-solver++ (SDE-DPM-Solver++(2M), fresh noise at each step). "
                         + "Default: ${DEFAULT-VALUE}.")
         SamplerSpec.Kind kind;
 
         @Option(names = "--steps", paramLabel = "N",
-                description = "Model evaluations (default 50 for ddim, 20 for dpm-solver++); ddpm always takes all T.")
+                description = "Model evaluations (default 50 for ddim, 20 for both dpm-solver++); ddpm always takes all T.")
         Integer steps;
 
         @Option(names = "--grid", paramLabel = "G", converter = GridConverter.class,
-                description = "Where dpm-solver++ evaluates the model: logsnr (evenly in log-SNR, the default) or uniform (evenly in t).")
+                description = "Where (sde-)dpm-solver++ evaluates the model: logsnr (evenly in log-SNR, the default) or uniform (evenly in t).")
         DpmSolverPlusPlus.Grid grid;
 
         @Option(names = "--eta", paramLabel = "E", description = "DDIM's eta (0: deterministic). Default: ${DEFAULT-VALUE}.")

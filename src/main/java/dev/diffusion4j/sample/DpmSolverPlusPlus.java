@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.schedule.NoiseSchedule;
+import java.util.Objects;
 
 /**
  * DPM-Solver++(2M) (Lu, Zhou, Bao, Chen, Li and Zhu, 2022, arXiv 2211.01095): the probability-flow
@@ -24,6 +25,26 @@ import dev.diffusion4j.schedule.NoiseSchedule;
  * Gaussian data worse here: {@code DpmSolverTest}.) x̂_0 is whatever the network's {@link
  * dev.diffusion4j.diffusion.PredictionType} implies, clipped to [-1, 1] like the other samplers do.
  *
+ * <p>SDE-DPM-Solver++(2M) ({@link Equation#REVERSE_SDE}) solves the reverse SDE of the same
+ * marginals instead, which draws fresh noise at every step as ancestral sampling (the paper's
+ * Algorithm 2) does. Its exact solution from s to t, with x̂_0 taken as a function of λ, is
+ *
+ * <pre>
+ *   x_t = (σ_t / σ_s) e^{-h} x_s + 2 α_t ∫_{λ_s}^{λ_t} e^{-2(λ_t - λ)} x̂_0(λ) dλ + σ_t √(1 - e^{-2h}) z,
+ * </pre>
+ *
+ * and with x̂_0 held at D over the step it gives
+ *
+ * <pre>
+ *   x_t = (σ_t / σ_s) e^{-h} x_s + α_t (1 - e^{-2h}) D + σ_t √(1 - e^{-2h}) z,
+ * </pre>
+ *
+ * with the same D as above (the same midpoint weight 1/(2r), which matches the exact integral of a
+ * linear x̂_0 to first order in h). Its first-order step is DDIM with η = 1 on the same grid: DDIM's
+ * noise variance (1 - ᾱ')/(1 - ᾱ)·(1 - ᾱ/ᾱ') is σ_t²(1 - e^{-2h}), and its mean, written in x_s and
+ * x̂_0, has the two coefficients above ({@code DpmSolverTest}). The last step lands on σ = 0 and adds no
+ * noise.
+ *
  * <p>The grid is S model evaluations from T down to 1, either evenly spaced in t ({@link
  * Grid#UNIFORM_T}) or evenly spaced in λ and rounded to the nearest timestep ({@link Grid#LOG_SNR}).
  */
@@ -36,16 +57,31 @@ public final class DpmSolverPlusPlus implements Sampler {
         LOG_SNR
     }
 
+    /** Which differential equation of the reverse process the solver follows. */
+    public enum Equation {
+        /** The probability-flow ODE: deterministic, DPM-Solver++(2M). */
+        PROBABILITY_FLOW_ODE,
+        /** The reverse SDE: fresh noise at every step but the last, SDE-DPM-Solver++(2M). */
+        REVERSE_SDE
+    }
+
     private final GaussianDiffusion diffusion;
     private final int[] timesteps;
     private final int order;
+    private final Equation equation;
+
+    /** The probability-flow ODE solver. */
+    public DpmSolverPlusPlus(GaussianDiffusion diffusion, int steps, Grid grid, int order) {
+        this(diffusion, steps, grid, order, Equation.PROBABILITY_FLOW_ODE);
+    }
 
     /**
      * @param steps S model evaluations, 1 ≤ S ≤ T
      * @param grid where they are
-     * @param order 1 (DDIM's update in DPM-Solver++ form) or 2
+     * @param order 1 (DDIM's update in DPM-Solver++ form: η = 0 for the ODE, η = 1 for the SDE) or 2
+     * @param equation the ODE or the SDE
      */
-    public DpmSolverPlusPlus(GaussianDiffusion diffusion, int steps, Grid grid, int order) {
+    public DpmSolverPlusPlus(GaussianDiffusion diffusion, int steps, Grid grid, int order, Equation equation) {
         int n = diffusion.schedule().steps();
         if (steps < 1 || steps > n) {
             throw new IllegalArgumentException("DPM-Solver++ steps must be in 1.." + n + ", got " + steps);
@@ -55,6 +91,7 @@ public final class DpmSolverPlusPlus implements Sampler {
         }
         this.diffusion = diffusion;
         this.order = order;
+        this.equation = Objects.requireNonNull(equation, "equation");
         this.timesteps = grid == Grid.UNIFORM_T ? DdimSampler.grid(n, steps) : logSnrGrid(diffusion.schedule(), steps);
     }
 
@@ -101,10 +138,10 @@ public final class DpmSolverPlusPlus implements Sampler {
         return timesteps.clone();
     }
 
-    /** The probability-flow ODE: no noise. */
+    /** Only for the reverse SDE. */
     @Override
     public boolean stochastic() {
-        return false;
+        return equation == Equation.REVERSE_SDE;
     }
 
     /** First-order step (no previous prediction). */
@@ -134,8 +171,14 @@ public final class DpmSolverPlusPlus implements Sampler {
             d = Ops.mul(predX0, 1 + 1 / (2 * r)).sub(Ops.mul(previousPredX0, 1 / (2 * r)));
         }
         double ratio = s.sqrtOneMinusAlphaBar(next) / s.sqrtOneMinusAlphaBar(t);
-        double coef = s.sqrtAlphaBar(next) * -Math.expm1(-h);
-        NDArray x = Ops.mul(sample, ratio).add(Ops.mul(d, coef));
+        if (equation == Equation.PROBABILITY_FLOW_ODE) {
+            NDArray x = Ops.mul(sample, ratio).add(Ops.mul(d, s.sqrtAlphaBar(next) * -Math.expm1(-h)));
+            return new StepOutput(x, predX0);
+        }
+        double oneMinusE2h = -Math.expm1(-2 * h);
+        NDArray x = Ops.mul(sample, ratio * Math.exp(-h))
+                .add(Ops.mul(d, s.sqrtAlphaBar(next) * oneMinusE2h))
+                .add(Ops.mul(noise, s.sqrtOneMinusAlphaBar(next) * Math.sqrt(oneMinusE2h)));
         return new StepOutput(x, predX0);
     }
 }

@@ -11,7 +11,7 @@ import java.util.Locale;
  * @param kind the algorithm
  * @param steps model evaluations, or null for the kind's default
  * @param eta DDIM's η (0: deterministic); ignored by the other kinds
- * @param grid where DPM-Solver++ evaluates the model, or null for its default ({@link #DEFAULT_GRID})
+ * @param grid where DPM-Solver++ (either equation) evaluates the model, or null for its default ({@link #DEFAULT_GRID})
  */
 public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlus.Grid grid) {
     /** DPM-Solver++'s grid when none is named. */
@@ -29,7 +29,9 @@ public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlu
         /** DDIM on an evenly spaced grid. */
         DDIM("ddim", 50),
         /** DPM-Solver++(2M), multistep second order in data prediction. */
-        DPM_SOLVER_PP("dpm-solver++", 20);
+        DPM_SOLVER_PP("dpm-solver++", 20),
+        /** SDE-DPM-Solver++(2M): the same multistep solver for the reverse SDE, fresh noise at each step. */
+        SDE_DPM_SOLVER_PP("sde-dpm-solver++", 20);
 
         private final String cliName;
         private final int defaultSteps;
@@ -97,8 +99,18 @@ public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlu
         return switch (kind) {
             case DDPM -> new DdpmSampler(d);
             case DDIM -> new DdimSampler(d, evaluations(d), eta);
-            case DPM_SOLVER_PP -> new DpmSolverPlusPlus(d, evaluations(d), grid == null ? DEFAULT_GRID : grid, 2);
+            case DPM_SOLVER_PP -> new DpmSolverPlusPlus(d, evaluations(d), effectiveGrid(), 2, DpmSolverPlusPlus.Equation.PROBABILITY_FLOW_ODE);
+            case SDE_DPM_SOLVER_PP -> new DpmSolverPlusPlus(d, evaluations(d), effectiveGrid(), 2, DpmSolverPlusPlus.Equation.REVERSE_SDE);
         };
+    }
+
+    /** The grid DPM-Solver++ uses: the one named, or the default. */
+    private DpmSolverPlusPlus.Grid effectiveGrid() {
+        return grid == null ? DEFAULT_GRID : grid;
+    }
+
+    private String gridLabel() {
+        return effectiveGrid() == DpmSolverPlusPlus.Grid.UNIFORM_T ? "(uniform t)" : "";
     }
 
     /** A short label, e.g. {@code DDIM-50} or {@code DDPM-1000}. */
@@ -106,7 +118,8 @@ public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlu
         String name = switch (kind) {
             case DDPM -> "DDPM";
             case DDIM -> eta == 0 ? "DDIM" : "DDIM(eta=" + eta + ")";
-            case DPM_SOLVER_PP -> "DPM-Solver++" + ((grid == null ? DEFAULT_GRID : grid) == DpmSolverPlusPlus.Grid.UNIFORM_T ? "(uniform t)" : "");
+            case DPM_SOLVER_PP -> "DPM-Solver++" + gridLabel();
+            case SDE_DPM_SOLVER_PP -> "SDE-DPM-Solver++" + gridLabel();
         };
         return name + "-" + evaluations(d);
     }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * DPM-Solver++(2M) against independent computations: DDIM (η = 0) for its first-order form, the exact
  * probability-flow ODE solution of one-dimensional Gaussian data (where the optimal ε is known in
- * closed form) for its convergence, and that data's mean and variance for few-step sampling.
+ * closed form) for its convergence, and that data's mean and variance for few-step sampling; its SDE
+ * form against DDIM with η = 1 and the same data's mean and variance.
  */
 class DpmSolverTest {
     private static final NoiseSchedule LINEAR = NoiseSchedule.of(BetaSchedule.LINEAR, 1000);
@@ -161,6 +162,66 @@ class DpmSolverTest {
                     assertThat(mv[0]).as("%s %d steps: mean", schedule, steps).isBetween(MU - 0.003, MU + 0.003);
                     assertThat(mv[1] / (S * S) - 1).as("%s %d steps: relative error of the variance", schedule, steps)
                             .isBetween(-tolerance, tolerance);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sdeFirstOrderIsDdimWithEtaOneOnTheSameGrid() {
+        for (PredictionType p : PredictionType.values()) {
+            GaussianDiffusion d = new GaussianDiffusion(LINEAR, p, VarianceType.FIXED_LARGE, LossType.SIMPLE);
+            DpmSolverPlusPlus sde = new DpmSolverPlusPlus(d, 25, DpmSolverPlusPlus.Grid.UNIFORM_T, 1, DpmSolverPlusPlus.Equation.REVERSE_SDE);
+            DdimSampler ddim = new DdimSampler(d, 25, 1);
+            assertThat(sde.stochastic()).isTrue();
+            try (NDManager m = Tensors.manager(4)) {
+                Shape shape = new Shape(2, 1, 5, 5);
+                for (int i : new int[] {0, 1, 12, 23, 24}) {
+                    NDArray x = m.randomNormal(shape);
+                    NDArray out = Ops.mul(m.randomNormal(shape), 0.7);
+                    NDArray z = m.randomNormal(shape);
+                    StepOutput a = sde.step(out, i, x, z, Ops.mul(x, 0.1));
+                    StepOutput b = ddim.step(out, i, x, z);
+                    assertThat(maxAbsDiff(doubles(a.prevSample()), doubles(b.prevSample()))).as("%s step %d", p, i).isLessThan(2e-6);
+                    assertThat(doubles(a.predX0())).containsExactly(doubles(b.predX0()));
+                }
+                // whole runs through the loop draw the same noise for both, so they agree too
+                Denoiser net = (x, t, y) -> Ops.mul(x, 0.3);
+                assertThat(maxAbsDiff(run(sde, net, shape, m), run(ddim, net, shape, m))).as("%s loop", p).isLessThan(1e-5);
+            }
+        }
+    }
+
+    /**
+     * The reverse SDE has no pathwise solution to compare with, so the test is in distribution: samples of
+     * N(MU, S²) with the optimal ε. Measured here (100,000 draws, variance's relative error, linear / cosine):
+     * 2M on the log-SNR grid -5% / -20% at 10 steps, +6% / +1% at 15, +7% / +7% at 20, +0.3% / +2% at 50,
+     * +0.8% / +0.1% at 200; its first-order form (DDIM with η = 1 in λ) -59% / -70% at 10 steps, -37% / -50% at
+     * 20, -5% / -7% at 200. (On the grid uniform in t, 2M's error was +107% / +144% at 20 steps: its short
+     * steps near T followed by a long last one make the multistep extrapolation amplify the noise in x̂_0.)
+     */
+    @Test
+    void sdeFewStepsGiveTheDataMeanAndVarianceAndBeatFirstOrder() {
+        for (BetaSchedule schedule : new BetaSchedule[] {BetaSchedule.LINEAR, BetaSchedule.COSINE}) {
+            NoiseSchedule s = NoiseSchedule.of(schedule, 1000);
+            GaussianDiffusion d = GaussianDiffusion.paperDefaults(s);
+            Shape shape = new Shape(100_000, 1, 1, 1);
+            try (NDManager m = Tensors.manager(5)) {
+                for (int steps : new int[] {15, 20, 50, 200}) {
+                    double[] second = moments(run(new DpmSolverPlusPlus(d, steps, DpmSolverPlusPlus.Grid.LOG_SNR, 2,
+                            DpmSolverPlusPlus.Equation.REVERSE_SDE), gaussianEps(s), shape, m));
+                    double[] first = moments(run(new DpmSolverPlusPlus(d, steps, DpmSolverPlusPlus.Grid.LOG_SNR, 1,
+                            DpmSolverPlusPlus.Equation.REVERSE_SDE), gaussianEps(s), shape, m));
+                    double error = second[1] / (S * S) - 1;
+                    double firstError = first[1] / (S * S) - 1;
+                    System.out.printf("SDE-DPM-Solver++ %s, %d steps: mean %.4f, variance %+.4f relative (2M), %+.4f (first order)%n",
+                            schedule, steps, second[0], error, firstError);
+                    // sampling error alone: se(mean) = 0.0005, se(variance) 0.45%
+                    assertThat(second[0]).as("%s %d steps: mean", schedule, steps).isBetween(MU - 0.003, MU + 0.003);
+                    double tolerance = steps >= 50 ? 0.03 : 0.10;
+                    assertThat(error).as("%s %d steps: relative error of the variance", schedule, steps).isBetween(-tolerance, tolerance);
+                    assertThat(Math.abs(error)).as("%s %d steps: second order beats first", schedule, steps)
+                            .isLessThan(Math.abs(firstError) / 3);
                 }
             }
         }
