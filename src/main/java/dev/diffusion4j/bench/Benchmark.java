@@ -128,9 +128,13 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
         if (OneDnn.capped()) {
             // the cap keeps oneDNN from the machine's full instruction set: measure what it would reach without it,
             // in a child JVM (oneDNN reads the cap once per process), and count the ratios against that
-            double child = uncappedPeak();
+            double child = childPeak(OneDnn.NO_CAP);
             add.accept(new Figure("peak_uncapped_gflops", child, "GFLOP/s", "backend peak with oneDNN's own choice of instruction set (child JVM)"));
             uncapped = Math.max(peak, child);
+        } else {
+            // and the other way round: what the AVX2 cap of earlier versions would cost on this machine, for comparison only
+            add.accept(new Figure("peak_capped_avx2_gflops", childPeak("AVX2"), "GFLOP/s",
+                    "backend peak with oneDNN capped at AVX2 (child JVM; not used for the ratios)"));
         }
         for (Figure f : ratios) {
             add.accept(new Figure(f.key(), f.value() / uncapped, "", f.label() + (uncapped > peak ? " (uncapped peak)" : "")));
@@ -139,8 +143,9 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
     }
 
     /**
-     * The entry point of the child JVM that measures the peak without the cap: the better of the
-     * matmul and convolution peaks, measured twice, printed as {@code peak_gflops X}.
+     * The entry point of the child JVM that measures the peak under the other instruction-set setting
+     * (its {@code diffusion4j.onednn.isa}): the better of the matmul and convolution peaks, measured
+     * twice, printed as {@code peak_gflops X}.
      */
     public static void main(String[] args) {
         Benchmark b = new Benchmark(TrainConfig.defaults(), new int[0], 3, 10, 0);
@@ -151,10 +156,11 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
         System.out.printf(java.util.Locale.ROOT, "peak_gflops %.3f%n", Math.max(Math.max(first[0], first[1]), Math.max(last[0], last[1])));
     }
 
-    private static double uncappedPeak() {
+    /** The peak in a child JVM whose oneDNN runs under {@code isa} ({@link OneDnn#NO_CAP} for none), NaN if it fails. */
+    private static double childPeak(String isa) {
         try {
             String javaBin = java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(javaBin, "-Ddiffusion4j.onednn.isa=default", "-cp", System.getProperty("java.class.path"),
+            ProcessBuilder pb = new ProcessBuilder(javaBin, "-Ddiffusion4j.onednn.isa=" + isa, "-cp", System.getProperty("java.class.path"),
                     Benchmark.class.getName()).redirectErrorStream(true);
             pb.environment().remove("ONEDNN_MAX_CPU_ISA");
             pb.environment().remove("DNNL_MAX_CPU_ISA");

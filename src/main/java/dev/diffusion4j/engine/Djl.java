@@ -51,7 +51,7 @@ public final class Djl {
 
     /**
      * Configures (see {@link #configure()}), tunes the native allocator ({@link NativeMemory}),
-     * caps oneDNN's instruction set ({@link OneDnn}), then loads the PyTorch engine.
+     * caps oneDNN's instruction set where one was asked for ({@link OneDnn}), then loads the PyTorch engine.
      *
      * @return the engine
      * @throws IllegalStateException with the cache directory named when the natives cannot be

@@ -4,20 +4,23 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 
 /**
- * Caps the instruction set oneDNN (PyTorch's CPU convolution library) may use, from inside the JVM.
+ * Whether oneDNN (PyTorch's CPU convolution library) runs with the machine's full instruction set: by
+ * default it does, and a cap can be asked for.
  *
- * <p>On an AMD EPYC with AVX-512 VP2INTERSECT and BF16 (Zen 5), oneDNN's AVX-512 kernels returned
- * wrong gradients in this project's gradient checks (whole-UNet input gradient off by 0.6% against
- * float64, and NaN gradients after ~40 steps of a tiny training run) even with {@link SafeConv}'s
- * padding, which fixes a different fault; limited to AVX2 every check passes. On a CPU without
- * AVX-512 the cap changes nothing (docs/ENGINE.md, "AVX-512 kernels: the instruction-set cap"). oneDNN reads {@code
- * ONEDNN_MAX_CPU_ISA} from the C environment the first time it dispatches, so this sets it through
- * libc's {@code setenv} before the engine starts. A value the user put in the environment is left
- * alone; {@code -Ddiffusion4j.onednn.isa=default} leaves oneDNN to choose (at the user's risk).
+ * <p>Until the faults were located, this class capped oneDNN at AVX2 on every machine, because on an
+ * AMD EPYC with AVX-512 (Zen 5) the whole-UNet gradient check failed without the cap. The fault behind
+ * it was found (docs/ENGINE.md, "Input-channel tails"): a 3x3 convolution whose input channels are not
+ * a multiple of the kernel's channel block computes a wrong forward pass, and AVX-512's strided input
+ * gradient is wrong at odd multiples of 16 channels; the test UNet has such channel counts, the
+ * default ones do not. {@link SafeConv} now routes around those shapes on every instruction set, so
+ * the cap is no longer needed and is off. {@code -Ddiffusion4j.onednn.isa=AVX2} (or any oneDNN ISA
+ * name) still sets it, through libc's {@code setenv} before the engine starts, since oneDNN reads
+ * {@code ONEDNN_MAX_CPU_ISA} from the C environment the first time it dispatches; a value the user put
+ * in the environment is left alone.
  */
 public final class OneDnn {
-    /** The cap applied when nobody chose one. */
-    public static final String DEFAULT_CAP = "AVX2";
+    /** The property value (the default) that leaves oneDNN its own choice. */
+    public static final String NO_CAP = "default";
 
     private static volatile String status;
 
@@ -27,23 +30,23 @@ public final class OneDnn {
         int setenv(String name, String value, int overwrite);
     }
 
-    /** Applies the cap once; returns a line saying what was done. */
+    /** Applies the cap, if one was asked for, once; returns a line saying what was done. */
     public static synchronized String limitIsa() {
         if (status != null) {
             return status;
         }
         String user = System.getenv("ONEDNN_MAX_CPU_ISA");
-        String prop = System.getProperty("diffusion4j.onednn.isa", DEFAULT_CAP);
+        String prop = System.getProperty("diffusion4j.onednn.isa", NO_CAP);
         if (user != null && !user.isBlank()) {
             status = "oneDNN: ONEDNN_MAX_CPU_ISA=" + user + " (from the environment)";
-        } else if (prop.equalsIgnoreCase("default")) {
-            status = "oneDNN: its own choice of instruction set (diffusion4j.onednn.isa=default)";
+        } else if (prop.equalsIgnoreCase(NO_CAP)) {
+            status = "oneDNN: its own choice of instruction set (" + cpuVectorIsa() + ")";
         } else {
             try {
                 LibC c = Native.load("c", LibC.class);
                 c.setenv("ONEDNN_MAX_CPU_ISA", prop, 1);
                 c.setenv("DNNL_MAX_CPU_ISA", prop, 1);
-                status = "oneDNN: instruction set capped at " + prop;
+                status = "oneDNN: instruction set capped at " + prop + " (diffusion4j.onednn.isa)";
             } catch (LinkageError | RuntimeException e) {
                 status = "oneDNN: cannot cap the instruction set (" + e.getMessage() + ")";
             }
@@ -51,10 +54,20 @@ public final class OneDnn {
         return status;
     }
 
+    /** The widest vector instruction set the CPU reports ({@code /proc/cpuinfo}): "AVX-512", "AVX2" or "no AVX2". */
+    public static String cpuVectorIsa() {
+        try {
+            String info = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+            return info.contains("avx512f") ? "AVX-512" : info.contains("avx2") ? "AVX2" : "no AVX2";
+        } catch (java.io.IOException | RuntimeException e) {
+            return "CPU flags unknown";
+        }
+    }
+
     /** Whether this process runs oneDNN under a cap (its own or the user's). */
     public static boolean capped() {
         String s = status;
-        return s != null && (s.contains("capped at") || s.contains("ONEDNN_MAX_CPU_ISA="));
+        return s != null && (s.contains("capped at") || (s.contains("ONEDNN_MAX_CPU_ISA=") && !s.contains("ONEDNN_MAX_CPU_ISA=DEFAULT")));
     }
 
     /** What {@link #limitIsa()} did, or null before it ran. */

@@ -4,7 +4,7 @@ package dev.diffusion4j.model;
  * Floating-point operations of a {@link UNet} forward pass, counted from its architecture: every
  * convolution (2·C_in·C_out·k²·H_out·W_out), linear layer (2·in·out; the class embedding's one-hot
  * product is one) and the two attention matmuls (2·HW·HW·C each). Normalisation, activations and other element-wise work are left out, as is the
- * zero padding of output channels that {@link dev.diffusion4j.engine.SafeConv} adds: the count is
+ * zero padding of channels that {@link dev.diffusion4j.engine.SafeConv} adds: the count is
  * the useful work, the figure achieved rates are measured against.
  */
 public final class Flops {
