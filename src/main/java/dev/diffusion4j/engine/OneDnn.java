@@ -64,10 +64,18 @@ public final class OneDnn {
         }
     }
 
-    /** Whether this process runs oneDNN under a cap (its own or the user's). */
+    /**
+     * Whether this process runs oneDNN under a cap, asked for through the property or the environment
+     * ({@code ONEDNN_MAX_CPU_ISA=DEFAULT} or {@code ALL}, oneDNN's names for no cap, do not count).
+     */
     public static boolean capped() {
         String s = status;
-        return s != null && (s.contains("capped at") || (s.contains("ONEDNN_MAX_CPU_ISA=") && !s.contains("ONEDNN_MAX_CPU_ISA=DEFAULT")));
+        if (s == null) {
+            return false;
+        }
+        String upper = s.toUpperCase(java.util.Locale.ROOT);
+        boolean noCapNamed = upper.contains("ONEDNN_MAX_CPU_ISA=DEFAULT ") || upper.contains("ONEDNN_MAX_CPU_ISA=ALL ");
+        return s.contains("capped at") || (s.contains("ONEDNN_MAX_CPU_ISA=") && !noCapNamed);
     }
 
     /** What {@link #limitIsa()} did, or null before it ran. */
