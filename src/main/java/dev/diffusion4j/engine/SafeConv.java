@@ -91,7 +91,7 @@ public final class SafeConv {
         }
         boolean strided = stride.get(0) != 1 || stride.get(1) != 1;
         long multiple = strided && in > CHANNEL_MULTIPLE ? 2L * CHANNEL_MULTIPLE : CHANNEL_MULTIPLE;
-        return (in + multiple - 1) / multiple * multiple;
+        return roundUp(in, multiple);
     }
 
     /**
@@ -106,6 +106,10 @@ public final class SafeConv {
         if (pointwise || strided || out % CHANNEL_MULTIPLE == 0) {
             return out;
         }
-        return (out + CHANNEL_MULTIPLE - 1) / CHANNEL_MULTIPLE * CHANNEL_MULTIPLE;
+        return roundUp(out, CHANNEL_MULTIPLE);
+    }
+
+    private static long roundUp(long n, long multiple) {
+        return (n + multiple - 1) / multiple * multiple;
     }
 }

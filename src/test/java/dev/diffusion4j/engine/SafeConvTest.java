@@ -44,12 +44,8 @@ class SafeConvTest {
                     .singletonOrThrow().toType(DataType.FLOAT32, false).toFloatArray();
             for (int run = 0; run < 5; run++) {
                 try (NDManager sm = m.newSubManager()) {
-                    NDArray x = x0.duplicate();
-                    x.attach(sm);
-                    x.setRequiresGradient(true);
-                    NDArray w = w0.duplicate();
-                    w.attach(sm);
-                    w.setRequiresGradient(true);
+                    NDArray x = trainableCopy(x0, sm);
+                    NDArray w = trainableCopy(w0, sm);
                     float[] y;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray out = SafeConv.conv2d(x, w, b0, new Shape(1, 1), new Shape(1, 1));
@@ -91,9 +87,7 @@ class SafeConvTest {
             int wrong = 0;
             for (int run = 0; run < 5; run++) {
                 try (NDManager sm = m.newSubManager()) {
-                    NDArray x = x0.duplicate();
-                    x.attach(sm);
-                    x.setRequiresGradient(true);
+                    NDArray x = trainableCopy(x0, sm);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         gc.backward(Conv2d.conv2d(x, w0, null, new Shape(1, 1), new Shape(1, 1)).singletonOrThrow().mul(r).sum());
                     }
@@ -115,19 +109,19 @@ class SafeConvTest {
             seen.append(c).append(" channels: ").append(w).append("/5 wrong; ");
             wrong += w;
         }
-        System.out.println("unpadded conv input gradients (" + OneDnn.limitIsa() + ", AVX-512 " + (cpuHasAvx512() ? "present" : "absent")
+        System.out.println("unpadded conv input gradients (" + OneDnn.limitIsa() + ", CPU " + OneDnn.cpuVectorIsa()
                 + "): " + seen);
-        Skips.unless(wrong > 0, "oneDNN's unpadded input gradients were right for 1, 3, 8 and 12 output channels on this CPU (AVX-512 "
-                + (cpuHasAvx512() ? "present" : "absent") + ", " + OneDnn.limitIsa() + "): the fault SafeConv pads around did not show here");
+        Skips.unless(wrong > 0, "oneDNN's unpadded input gradients were right for 1, 3, 8 and 12 output channels on this CPU ("
+                + OneDnn.cpuVectorIsa() + ", " + OneDnn.limitIsa() + "): the fault SafeConv pads around did not show here");
         assertThat(wrong).isPositive();
     }
 
-    static boolean cpuHasAvx512() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo")).contains("avx512f");
-        } catch (java.io.IOException e) {
-            return false;
-        }
+    /** A copy of {@code original} in {@code into} that records its gradient. */
+    private static NDArray trainableCopy(NDArray original, NDManager into) {
+        NDArray copy = original.duplicate();
+        copy.attach(into);
+        copy.setRequiresGradient(true);
+        return copy;
     }
 
     /** A 3x3 convolution's output, input gradient and weight gradient, in float64 when {@code x} and {@code w} are. */
@@ -135,12 +129,8 @@ class SafeConvTest {
 
     private static Result convolve(NDArray x0, NDArray w0, NDArray b0, NDArray r, int stride, boolean safe) {
         try (NDManager sm = x0.getManager().newSubManager()) {
-            NDArray x = x0.duplicate();
-            x.attach(sm);
-            x.setRequiresGradient(true);
-            NDArray w = w0.duplicate();
-            w.attach(sm);
-            w.setRequiresGradient(true);
+            NDArray x = trainableCopy(x0, sm);
+            NDArray w = trainableCopy(w0, sm);
             NDArray b = b0.toType(x0.getDataType(), true);
             NDArray y;
             Shape st = new Shape(stride, stride);
@@ -207,10 +197,10 @@ class SafeConvTest {
             seen.append(c[0]).append(" in, stride ").append(c[1]).append(": ").append(w).append("/3 wrong; ");
             wrong += w;
         }
-        System.out.println("unpadded conv input-channel tails (" + OneDnn.limitIsa() + ", AVX-512 " + (cpuHasAvx512() ? "present" : "absent")
+        System.out.println("unpadded conv input-channel tails (" + OneDnn.limitIsa() + ", CPU " + OneDnn.cpuVectorIsa()
                 + "): " + seen);
         Skips.unless(wrong > 0, "oneDNN's unpadded convolutions with 20, 24, 40 (stride 1) and 48 (stride 2) input channels were right on this CPU"
-                + " (AVX-512 " + (cpuHasAvx512() ? "present" : "absent") + ", " + OneDnn.limitIsa() + "): the fault SafeConv pads around did not show here");
+                + " (CPU " + OneDnn.cpuVectorIsa() + ", " + OneDnn.limitIsa() + "): the fault SafeConv pads around did not show here");
         assertThat(wrong).isPositive();
     }
 

@@ -68,28 +68,43 @@ class DpmSolverTest {
         return doubles(SamplingLoop.sample(model, sampler, shape, Randomness.of(11), 0, null, m, null, null));
     }
 
-    @Test
-    void firstOrderIsDdimWithEtaZeroOnTheSameGrid() {
+    /**
+     * First-order DPM-Solver++ for {@code equation} against DDIM with {@code eta} on the same uniform grid, for every
+     * prediction type: step by step (the same noise passed to both) and through the loop, which draws the same noise
+     * for both where they use it.
+     */
+    private static void assertFirstOrderIsDdim(DpmSolverPlusPlus.Equation equation, double eta) {
         for (PredictionType p : PredictionType.values()) {
             GaussianDiffusion d = new GaussianDiffusion(LINEAR, p, VarianceType.FIXED_LARGE, LossType.SIMPLE);
-            DpmSolverPlusPlus dpm = new DpmSolverPlusPlus(d, 25, DpmSolverPlusPlus.Grid.UNIFORM_T, 1);
-            DdimSampler ddim = new DdimSampler(d, 25, 0);
+            DpmSolverPlusPlus dpm = new DpmSolverPlusPlus(d, 25, DpmSolverPlusPlus.Grid.UNIFORM_T, 1, equation);
+            DdimSampler ddim = new DdimSampler(d, 25, eta);
             assertThat(dpm.timesteps()).containsExactly(ddim.timesteps());
+            assertThat(dpm.stochastic()).isEqualTo(ddim.stochastic());
             try (NDManager m = Tensors.manager(3)) {
                 Shape shape = new Shape(2, 1, 5, 5);
                 for (int i : new int[] {0, 1, 12, 23, 24}) {
                     NDArray x = m.randomNormal(shape);
                     NDArray out = Ops.mul(m.randomNormal(shape), 0.7);
-                    StepOutput a = dpm.step(out, i, x, null, Ops.mul(x, 0.1));
-                    StepOutput b = ddim.step(out, i, x, m.randomNormal(shape));
+                    NDArray z = m.randomNormal(shape);
+                    StepOutput a = dpm.step(out, i, x, z, Ops.mul(x, 0.1));
+                    StepOutput b = ddim.step(out, i, x, z);
                     assertThat(maxAbsDiff(doubles(a.prevSample()), doubles(b.prevSample()))).as("%s step %d", p, i).isLessThan(2e-6);
                     assertThat(doubles(a.predX0())).containsExactly(doubles(b.predX0()));
                 }
-                // and whole runs through the loop with the same network
                 Denoiser net = (x, t, y) -> Ops.mul(x, 0.3);
                 assertThat(maxAbsDiff(run(dpm, net, shape, m), run(ddim, net, shape, m))).as("%s loop", p).isLessThan(1e-5);
             }
         }
+    }
+
+    @Test
+    void firstOrderIsDdimWithEtaZeroOnTheSameGrid() {
+        assertFirstOrderIsDdim(DpmSolverPlusPlus.Equation.PROBABILITY_FLOW_ODE, 0);
+    }
+
+    @Test
+    void sdeFirstOrderIsDdimWithEtaOneOnTheSameGrid() {
+        assertFirstOrderIsDdim(DpmSolverPlusPlus.Equation.REVERSE_SDE, 1);
     }
 
     @Test
@@ -163,31 +178,6 @@ class DpmSolverTest {
                     assertThat(mv[1] / (S * S) - 1).as("%s %d steps: relative error of the variance", schedule, steps)
                             .isBetween(-tolerance, tolerance);
                 }
-            }
-        }
-    }
-
-    @Test
-    void sdeFirstOrderIsDdimWithEtaOneOnTheSameGrid() {
-        for (PredictionType p : PredictionType.values()) {
-            GaussianDiffusion d = new GaussianDiffusion(LINEAR, p, VarianceType.FIXED_LARGE, LossType.SIMPLE);
-            DpmSolverPlusPlus sde = new DpmSolverPlusPlus(d, 25, DpmSolverPlusPlus.Grid.UNIFORM_T, 1, DpmSolverPlusPlus.Equation.REVERSE_SDE);
-            DdimSampler ddim = new DdimSampler(d, 25, 1);
-            assertThat(sde.stochastic()).isTrue();
-            try (NDManager m = Tensors.manager(4)) {
-                Shape shape = new Shape(2, 1, 5, 5);
-                for (int i : new int[] {0, 1, 12, 23, 24}) {
-                    NDArray x = m.randomNormal(shape);
-                    NDArray out = Ops.mul(m.randomNormal(shape), 0.7);
-                    NDArray z = m.randomNormal(shape);
-                    StepOutput a = sde.step(out, i, x, z, Ops.mul(x, 0.1));
-                    StepOutput b = ddim.step(out, i, x, z);
-                    assertThat(maxAbsDiff(doubles(a.prevSample()), doubles(b.prevSample()))).as("%s step %d", p, i).isLessThan(2e-6);
-                    assertThat(doubles(a.predX0())).containsExactly(doubles(b.predX0()));
-                }
-                // whole runs through the loop draw the same noise for both, so they agree too
-                Denoiser net = (x, t, y) -> Ops.mul(x, 0.3);
-                assertThat(maxAbsDiff(run(sde, net, shape, m), run(ddim, net, shape, m))).as("%s loop", p).isLessThan(1e-5);
             }
         }
     }
