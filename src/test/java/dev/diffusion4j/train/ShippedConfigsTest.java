@@ -81,6 +81,25 @@ class ShippedConfigsTest {
     }
 
     /**
+     * configs/audio/fsdd-uncond-3000.yaml is the unconditional hour run on to 3,000 steps, the last 1,000 decaying,
+     * and nothing else changed; docs/fsdd/uncond-3000-config.json is the configuration of the run docs/RESULTS.md
+     * scores (trained as 2,000 steps, then resumed with --steps 3000 --decay-steps 1000).
+     */
+    @Test
+    void theLongerUnconditionalRecipeIsTheHourRunOnWithADecay() throws IOException {
+        TrainConfig hour = load(Path.of("configs", "audio", "fsdd-uncond.yaml"));
+        TrainConfig longer = load(Path.of("configs", "audio", "fsdd-uncond-3000.yaml"));
+        assertTrainsAsTheMeasuredRun(longer, Path.of("docs", "fsdd", "uncond-3000-config.json"));
+        assertThat(longer.training().steps()).isEqualTo(3000);
+        assertThat(longer.training().decaySteps()).isEqualTo(1000);
+        assertThat(longer.training()).usingRecursiveComparison().ignoringFields("steps", "decaySteps").isEqualTo(hour.training());
+        assertThat(longer.model()).isEqualTo(hour.model());
+        assertThat(longer.diffusion()).isEqualTo(hour.diffusion());
+        assertThat(longer.audio()).isEqualTo(hour.audio());
+        assertThat(longer.data()).isEqualTo(hour.data());
+    }
+
+    /**
      * The shipped file builds the model, diffusion and training of the run whose configuration (as its run
      * directory wrote it) is {@code measured}. The audio section is left out: a run directory's copy also
      * carries the level range fitted to the data.
