@@ -11,15 +11,12 @@
 // PROFILE=0 times the same passes without the profiler instead (median of PASSES, as `bench` times them).
 //
 //   [PASSES=5] [WARMUP=3] [TOP=25] [PROFILE=0] java -cp target/diffusion4j.jar scripts/probes/ProfileProbe.java train forward16 forward256
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.bench.Benchmark;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.UNet;
@@ -74,29 +71,14 @@ public class ProfileProbe {
     }
 
     static Runnable trainStep(TrainConfig c) {
-        int n = 256;
-        byte[] px = new byte[n * c.model().channels() * c.model().height() * c.model().width()];
-        Randomness.of(1).derive("training images").stream().nextBytes(px);
-        Trainer tr = Trainer.fresh(c, new ImageDataset("random images", n, c.model().channels(), c.model().height(), c.model().width(), px, null));
-        return tr::step;
+        return Trainer.fresh(c, Benchmark.randomImages(c, 256))::step;
     }
 
     static Runnable forward(TrainConfig c, int batch) {
         UNet model = new UNet(c.model());
         NDManager m = NDManager.newBaseManager();
         model.initializeParameters(m, Randomness.of(0));
-        ParameterStore ps = new ParameterStore(m, false);
-        NDArray x = Randomness.of(1).derive("sampling inputs").normal(m, new Shape(batch, c.model().channels(), c.model().height(), c.model().width()));
-        NDArray t = m.full(new Shape(batch), 500, DataType.INT64);
-        return () -> {
-            try (NDManager s = m.newSubManager()) {
-                NDArray xs = x.duplicate();
-                xs.attach(s);
-                NDArray ts = t.duplicate();
-                ts.attach(s);
-                model.forward(ps, xs, ts, false).get("0, 0, 0, 0").toFloatArray();
-            }
-        };
+        return Benchmark.samplingPass(model, new ParameterStore(m, false), m, batch);
     }
 
     /** Self time per operator name in microseconds: each call's duration less its direct children's, per thread. */

@@ -14,6 +14,7 @@ import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.SafeConv;
 import dev.diffusion4j.model.Flops;
 import dev.diffusion4j.model.UNet;
+import dev.diffusion4j.model.UNetConfig;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
 import java.util.ArrayList;
@@ -72,20 +73,7 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
                 model.initializeParameters(m, Randomness.of(0));
                 ParameterStore ps = new ParameterStore(m, false);
                 for (int b : sampleBatches) {
-                    NDArray x = Randomness.of(1).derive("sampling inputs").normal(m,
-                            new Shape(b, config.model().channels(), config.model().height(), config.model().width()));
-                    NDArray t = m.full(new Shape(b), 500, DataType.INT64);
-                    double sms = medianMs(() -> {
-                        try (NDManager s = m.newSubManager()) {
-                            // results land in the manager of their first operand: give the pass its own
-                            NDArray xs = x.duplicate();
-                            xs.attach(s);
-                            NDArray ts = t.duplicate();
-                            ts.attach(s);
-                            NDArray y = model.forward(ps, xs, ts, false);
-                            y.get("0, 0, 0, 0").toFloatArray();
-                        }
-                    });
+                    double sms = medianMs(samplingPass(model, ps, m, b));
                     double sg = (double) fwd * b / (sms * 1e6);
                     add.accept(new Figure("sample_step_ms_b" + b, sms, "ms", "sampling step (forward, no gradient), batch " + b));
                     add.accept(new Figure("sample_images_per_sec_b" + b, b * 1000 / sms, "img/s", "sampling step throughput, batch " + b));
@@ -246,7 +234,31 @@ public record Benchmark(TrainConfig config, int[] sampleBatches, int warmup, int
         return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
     }
 
-    private static ImageDataset randomImages(TrainConfig c, int n) {
+    /**
+     * The forward pass of one sampling step at batch {@code batch} (timestep 500, no gradient), its inputs drawn once
+     * into {@code m}; each run gets its own sub-manager (results land in the manager of their first operand) and reads
+     * one value back, so that the pass has finished when it returns.
+     */
+    public static Runnable samplingPass(UNet model, ParameterStore ps, NDManager m, int batch) {
+        UNetConfig c = model.config();
+        NDArray x = Randomness.of(1).derive("sampling inputs").normal(m, new Shape(batch, c.channels(), c.height(), c.width()));
+        NDArray t = m.full(new Shape(batch), 500, DataType.INT64);
+        return () -> {
+            try (NDManager s = m.newSubManager()) {
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                NDArray ts = t.duplicate();
+                ts.attach(s);
+                model.forward(ps, xs, ts, false).get("0, 0, 0, 0").toFloatArray();
+            }
+        };
+    }
+
+    /**
+     * {@code n} random training images of the configured shape, with random labels for a class-conditional model: a
+     * training step costs on them what it costs on real data.
+     */
+    public static ImageDataset randomImages(TrainConfig c, int n) {
         int h = c.model().height();
         int w = c.model().width();
         byte[] px = new byte[n * c.model().channels() * h * w];
