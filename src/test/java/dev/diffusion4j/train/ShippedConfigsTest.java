@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diffusion4j.diffusion.PredictionType;
+import dev.diffusion4j.model.Flops;
 import dev.diffusion4j.model.UNetConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,6 +98,31 @@ class ShippedConfigsTest {
         assertThat(longer.diffusion()).isEqualTo(hour.diffusion());
         assertThat(longer.audio()).isEqualTo(hour.audio());
         assertThat(longer.data()).isEqualTo(hour.data());
+    }
+
+    /**
+     * configs/mnist-60min-uncond-w24v.yaml is configs/mnist-60min-uncond.yaml with base width 24, v-prediction and as
+     * many steps as the hour's compute allows (issue #16: at most 2,800 steps x 64 images x 3 passes of the default
+     * UNet, as model.Flops counts them); docs/mnist/60min-uncond-w24v-config.json is the configuration of the run
+     * docs/RESULTS.md scores.
+     */
+    @Test
+    void theNarrowUnconditionalHourIsTheUnconditionalRecipeAtWidth24WithVWithinTheBudget() throws IOException {
+        TrainConfig uncond = load(Path.of("configs", "mnist-60min-uncond.yaml"));
+        TrainConfig narrow = load(Path.of("configs", "mnist-60min-uncond-w24v.yaml"));
+        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", "60min-uncond-w24v-config.json"));
+        UNetConfig m = uncond.model();
+        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), 24, m.channelMults(), m.resBlocks(),
+                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 0, m.imageWidth()));
+        assertThat(narrow.diffusion().prediction()).isEqualTo(PredictionType.V);
+        assertThat(narrow.diffusion()).usingRecursiveComparison().ignoringFields("prediction").isEqualTo(uncond.diffusion());
+        assertThat(narrow.training()).usingRecursiveComparison().ignoringFields("steps").isEqualTo(uncond.training());
+        int batch = narrow.training().batchSize();
+        double budget = 2800.0 * 64 * 3 * Flops.forwardPerImage(m);
+        double perStep = 3.0 * batch * Flops.forwardPerImage(narrow.model());
+        // the most steps within the budget: one more would exceed it
+        assertThat(narrow.training().steps() * perStep).isLessThanOrEqualTo(budget);
+        assertThat((narrow.training().steps() + 1) * perStep).isGreaterThan(budget);
     }
 
     /**
