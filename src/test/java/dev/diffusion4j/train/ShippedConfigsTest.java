@@ -46,6 +46,40 @@ class ShippedConfigsTest {
         assertThat(load(file).training().steps()).isPositive();
     }
 
+    static List<Path> ablationCandidates() throws IOException {
+        return shipped().stream().filter(p -> p.startsWith(Path.of("configs", "ablation"))).toList();
+    }
+
+    /**
+     * Issue #16's ablation compares candidates at a fixed compute: a quarter of the hour's, 700 steps x 64 images x 3
+     * forward passes of the default UNet (given the candidate's class embedding, if it has one), as model.Flops counts
+     * them. Each candidate trains for the whole number of steps nearest to it (so within half a step of the budget:
+     * a09's 1,241 steps are 0.02% over it, a17's 2,775 are 0.02% under), so a narrower model gets more steps and a
+     * wider or deeper one fewer. The base, a01, runs on to twice that and is scored at both: its checkpoint at the
+     * quarter and its last at the half.
+     */
+    @ParameterizedTest
+    @MethodSource("ablationCandidates")
+    void eachAblationCandidateTrainsForTheStepsNearestToAQuarterOfTheHoursCompute(Path file) throws IOException {
+        TrainConfig candidate = load(file);
+        UNetConfig m = candidate.model();
+        UNetConfig d = UNetConfig.mnist();
+        UNetConfig reference = new UNetConfig(d.imageSize(), d.channels(), d.baseChannels(), d.channelMults(),
+                d.resBlocks(), d.attentionResolutions(), d.heads(), d.dropout(), d.normGroups(), m.classes(), d.imageWidth());
+        double quarter = 700.0 * 64 * 3 * Flops.forwardPerImage(reference);
+        double perStep = 3.0 * candidate.training().batchSize() * Flops.forwardPerImage(m);
+        String firstLine = Files.readAllLines(file).get(0);
+        int steps = candidate.training().steps();
+        if (file.getFileName().toString().startsWith("a01-")) {
+            assertThat(firstLine).contains("half the 60-minute compute");
+            assertThat(candidate.output().checkpointEvery() * 2).isEqualTo(steps);
+            steps = candidate.output().checkpointEvery();
+        } else {
+            assertThat(firstLine).contains("a quarter of the 60-minute compute");
+        }
+        assertThat(Math.abs(steps * perStep - quarter)).isLessThanOrEqualTo(perStep / 2);
+    }
+
     /**
      * configs/fsdd.yaml is the recipe of the run docs/RESULTS.md scores as "c5 with v-prediction in the hour", whose
      * configuration (as its run directory wrote it) is docs/fsdd/c5v-60min-config.json: representation c5,
