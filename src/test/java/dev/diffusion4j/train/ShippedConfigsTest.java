@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -135,28 +136,31 @@ class ShippedConfigsTest {
     }
 
     /**
-     * configs/mnist-60min-uncond-w24v.yaml is configs/mnist-60min-uncond.yaml with base width 24, v-prediction and as
-     * many steps as the hour's compute allows (issue #16: at most 2,800 steps x 64 images x 3 passes of the default
-     * UNet, as model.Flops counts them); docs/mnist/60min-uncond-w24v-config.json is the configuration of the run
-     * docs/RESULTS.md scores.
+     * configs/mnist-60min-uncond-w24v.yaml and -w16v.yaml are configs/mnist-60min-uncond.yaml with base width 24 or 16,
+     * v-prediction and as many steps as the hour's compute allows (issue #16: at most 2,800 steps x 64 images x 3
+     * passes of the default UNet, as model.Flops counts them); docs/mnist/60min-uncond-w24v-config.json and
+     * -w16v-config.json are the configurations of the runs docs/RESULTS.md scores.
      */
-    @Test
-    void theNarrowUnconditionalHourIsTheUnconditionalRecipeAtWidth24WithVWithinTheBudget() throws IOException {
+    @ParameterizedTest
+    @CsvSource({"w24v, 24, 4963", "w16v, 16, 11101"})
+    void aNarrowUnconditionalHourIsTheUnconditionalRecipeAtItsWidthWithVWithinTheBudget(String name, int width, int steps)
+            throws IOException {
         TrainConfig uncond = load(Path.of("configs", "mnist-60min-uncond.yaml"));
-        TrainConfig narrow = load(Path.of("configs", "mnist-60min-uncond-w24v.yaml"));
-        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", "60min-uncond-w24v-config.json"));
+        TrainConfig narrow = load(Path.of("configs", "mnist-60min-uncond-" + name + ".yaml"));
+        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", "60min-uncond-" + name + "-config.json"));
         UNetConfig m = uncond.model();
-        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), 24, m.channelMults(), m.resBlocks(),
+        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), width, m.channelMults(), m.resBlocks(),
                 m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 0, m.imageWidth()));
         assertThat(narrow.diffusion().prediction()).isEqualTo(PredictionType.V);
         assertThat(narrow.diffusion()).usingRecursiveComparison().ignoringFields("prediction").isEqualTo(uncond.diffusion());
         assertThat(narrow.training()).usingRecursiveComparison().ignoringFields("steps").isEqualTo(uncond.training());
+        assertThat(narrow.training().steps()).isEqualTo(steps);
         int batch = narrow.training().batchSize();
         double budget = 2800.0 * 64 * 3 * Flops.forwardPerImage(m);
         double perStep = 3.0 * batch * Flops.forwardPerImage(narrow.model());
         // the most steps within the budget: one more would exceed it
-        assertThat(narrow.training().steps() * perStep).isLessThanOrEqualTo(budget);
-        assertThat((narrow.training().steps() + 1) * perStep).isGreaterThan(budget);
+        assertThat(steps * perStep).isLessThanOrEqualTo(budget);
+        assertThat((steps + 1) * perStep).isGreaterThan(budget);
     }
 
     /**
