@@ -164,6 +164,31 @@ class ShippedConfigsTest {
     }
 
     /**
+     * configs/mnist-60min-w16v.yaml is configs/mnist-60min.yaml (class-conditional) with base width 16, v-prediction
+     * and the most steps within the same budget (the default UNet with its class embedding);
+     * docs/mnist/60min-w16v-config.json is the configuration of the run docs/RESULTS.md scores.
+     */
+    @Test
+    void theConditionalHourAtWidth16IsTheRecipeAtWidth16WithVWithinTheBudget() throws IOException {
+        TrainConfig recipe = load(Path.of("configs", "mnist-60min.yaml"));
+        TrainConfig narrow = load(Path.of("configs", "mnist-60min-w16v.yaml"));
+        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", "60min-w16v-config.json"));
+        UNetConfig m = recipe.model();
+        assertThat(m.classes()).isEqualTo(10);
+        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), 16, m.channelMults(), m.resBlocks(),
+                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), m.classes(), m.imageWidth()));
+        assertThat(narrow.diffusion().prediction()).isEqualTo(PredictionType.V);
+        assertThat(narrow.diffusion()).usingRecursiveComparison().ignoringFields("prediction").isEqualTo(recipe.diffusion());
+        assertThat(narrow.training()).usingRecursiveComparison().ignoringFields("steps").isEqualTo(recipe.training());
+        int steps = narrow.training().steps();
+        double budget = 2800.0 * 64 * 3 * Flops.forwardPerImage(m);
+        double perStep = 3.0 * narrow.training().batchSize() * Flops.forwardPerImage(narrow.model());
+        assertThat(steps).isEqualTo(11101);
+        assertThat(steps * perStep).isLessThanOrEqualTo(budget);
+        assertThat((steps + 1) * perStep).isGreaterThan(budget);
+    }
+
+    /**
      * The shipped file builds the model, diffusion and training of the run whose configuration (as its run
      * directory wrote it) is {@code measured}. The audio section is left out: a run directory's copy also
      * carries the level range fitted to the data.
