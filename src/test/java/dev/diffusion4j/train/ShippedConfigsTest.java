@@ -136,54 +136,32 @@ class ShippedConfigsTest {
     }
 
     /**
-     * configs/mnist-60min-uncond-w24v.yaml and -w16v.yaml are configs/mnist-60min-uncond.yaml with base width 24 or 16,
-     * v-prediction and as many steps as the hour's compute allows (issue #16: at most 2,800 steps x 64 images x 3
-     * passes of the default UNet, as model.Flops counts them); docs/mnist/60min-uncond-w24v-config.json and
-     * -w16v-config.json are the configurations of the runs docs/RESULTS.md scores.
+     * The narrow hours are a 60-minute recipe (configs/mnist-60min-uncond.yaml without labels, configs/mnist-60min.yaml
+     * with them) at base width 24 or 16, with v-prediction and as many steps as the hour's compute allows (issue #16:
+     * at most 2,800 steps x 64 images x 3 passes of the recipe's own UNet, as model.Flops counts them); the json file
+     * under docs/mnist is the configuration of the run docs/RESULTS.md scores.
      */
     @ParameterizedTest
-    @CsvSource({"w24v, 24, 4963", "w16v, 16, 11101"})
-    void aNarrowUnconditionalHourIsTheUnconditionalRecipeAtItsWidthWithVWithinTheBudget(String name, int width, int steps)
-            throws IOException {
-        TrainConfig uncond = load(Path.of("configs", "mnist-60min-uncond.yaml"));
-        TrainConfig narrow = load(Path.of("configs", "mnist-60min-uncond-" + name + ".yaml"));
-        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", "60min-uncond-" + name + "-config.json"));
-        UNetConfig m = uncond.model();
-        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), width, m.channelMults(), m.resBlocks(),
-                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 0, m.imageWidth()));
-        assertThat(narrow.diffusion().prediction()).isEqualTo(PredictionType.V);
-        assertThat(narrow.diffusion()).usingRecursiveComparison().ignoringFields("prediction").isEqualTo(uncond.diffusion());
-        assertThat(narrow.training()).usingRecursiveComparison().ignoringFields("steps").isEqualTo(uncond.training());
-        assertThat(narrow.training().steps()).isEqualTo(steps);
-        int batch = narrow.training().batchSize();
-        double budget = 2800.0 * 64 * 3 * Flops.forwardPerImage(m);
-        double perStep = 3.0 * batch * Flops.forwardPerImage(narrow.model());
-        // the most steps within the budget: one more would exceed it
-        assertThat(steps * perStep).isLessThanOrEqualTo(budget);
-        assertThat((steps + 1) * perStep).isGreaterThan(budget);
-    }
-
-    /**
-     * configs/mnist-60min-w16v.yaml is configs/mnist-60min.yaml (class-conditional) with base width 16, v-prediction
-     * and the most steps within the same budget (the default UNet with its class embedding);
-     * docs/mnist/60min-w16v-config.json is the configuration of the run docs/RESULTS.md scores.
-     */
-    @Test
-    void theConditionalHourAtWidth16IsTheRecipeAtWidth16WithVWithinTheBudget() throws IOException {
-        TrainConfig recipe = load(Path.of("configs", "mnist-60min.yaml"));
-        TrainConfig narrow = load(Path.of("configs", "mnist-60min-w16v.yaml"));
-        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", "60min-w16v-config.json"));
+    @CsvSource({
+        "mnist-60min-uncond.yaml, mnist-60min-uncond-w24v.yaml, 60min-uncond-w24v-config.json, 0, 24, 4963",
+        "mnist-60min-uncond.yaml, mnist-60min-uncond-w16v.yaml, 60min-uncond-w16v-config.json, 0, 16, 11101",
+        "mnist-60min.yaml, mnist-60min-w16v.yaml, 60min-w16v-config.json, 10, 16, 11101"})
+    void aNarrowHourIsItsRecipeAtItsWidthWithVAndTheMostStepsWithinTheBudget(String recipeFile, String narrowFile,
+            String measured, int classes, int width, int steps) throws IOException {
+        TrainConfig recipe = load(Path.of("configs", recipeFile));
+        TrainConfig narrow = load(Path.of("configs", narrowFile));
+        assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", measured));
         UNetConfig m = recipe.model();
-        assertThat(m.classes()).isEqualTo(10);
-        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), 16, m.channelMults(), m.resBlocks(),
+        assertThat(m.classes()).isEqualTo(classes);
+        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), width, m.channelMults(), m.resBlocks(),
                 m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), m.classes(), m.imageWidth()));
         assertThat(narrow.diffusion().prediction()).isEqualTo(PredictionType.V);
         assertThat(narrow.diffusion()).usingRecursiveComparison().ignoringFields("prediction").isEqualTo(recipe.diffusion());
         assertThat(narrow.training()).usingRecursiveComparison().ignoringFields("steps").isEqualTo(recipe.training());
-        int steps = narrow.training().steps();
+        assertThat(narrow.training().steps()).isEqualTo(steps);
         double budget = 2800.0 * 64 * 3 * Flops.forwardPerImage(m);
         double perStep = 3.0 * narrow.training().batchSize() * Flops.forwardPerImage(narrow.model());
-        assertThat(steps).isEqualTo(11101);
+        // the most steps within the budget: one more would exceed it
         assertThat(steps * perStep).isLessThanOrEqualTo(budget);
         assertThat((steps + 1) * perStep).isGreaterThan(budget);
     }
