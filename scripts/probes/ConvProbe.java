@@ -20,16 +20,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
+import dev.diffusion4j.engine.ConvProblem;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.SafeConv;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 public class ConvProbe {
-    private static final Pattern PROBLEM = Pattern.compile("mb(\\d+)_ic(\\d+)oc(\\d+)_ih(\\d+)oh\\d+kh(\\d+)sh(\\d+)dh0ph(\\d+)");
-
     /** Output, input gradient and weight gradient of one convolution, in float64. */
     record Result(double[] y, double[] dx, double[] dw) {}
 
@@ -38,23 +35,17 @@ public class ConvProbe {
         boolean raw = System.getenv("RAW") != null;
         int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "5"));
         for (String line : Files.readAllLines(Path.of(args[0]))) {
-            Matcher p = PROBLEM.matcher(line);
-            if (p.find()) {
-                probe(p, raw, runs);
-            }
+            ConvProblem.find(line).ifPresent(p -> probe(p, raw, runs));
         }
     }
 
-    private static void probe(Matcher p, boolean raw, int runs) {
-        int mb = Integer.parseInt(p.group(1)), in = Integer.parseInt(p.group(2)), out = Integer.parseInt(p.group(3));
-        int hw = Integer.parseInt(p.group(4)), k = Integer.parseInt(p.group(5));
-        Shape stride = new Shape(Long.parseLong(p.group(6)), Long.parseLong(p.group(6)));
-        Shape pad = new Shape(Long.parseLong(p.group(7)), Long.parseLong(p.group(7)));
+    private static void probe(ConvProblem p, boolean raw, int runs) {
+        Shape stride = p.strideShape(), pad = p.padShape();
         try (NDManager m = Engine.getInstance().newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
-            NDArray x = m.randomNormal(new Shape(mb, in, hw, hw));
-            NDArray w = m.randomNormal(new Shape(out, in, k, k)).mul(0.2f);
-            NDArray b = m.randomNormal(new Shape(out));
+            NDArray x = m.randomNormal(p.inputShape());
+            NDArray w = m.randomNormal(p.weightShape()).mul(0.2f);
+            NDArray b = m.randomNormal(new Shape(p.outChannels()));
             // the upstream gradient has the output's shape: take it from a forward pass without autograd
             NDArray r = m.randomNormal(Conv2d.conv2d(x, w, b, stride, pad).singletonOrThrow().getShape());
             Result ref = convolve(x.toType(DataType.FLOAT64, true), w.toType(DataType.FLOAT64, true), b, r, stride, pad, true);
@@ -70,7 +61,7 @@ public class ConvProbe {
                 }
                 bad += wrong ? 1 : 0;
             }
-            System.out.printf("%-55s %s bad %d/%d  y %.1e  dx %.1e  dw %.1e%n", p.group(0), raw ? "raw " : "safe", bad, runs,
+            System.out.printf("%-55s %s bad %d/%d  y %.1e  dx %.1e  dw %.1e%n", p.notation(), raw ? "raw " : "safe", bad, runs,
                     worst[0], worst[1], worst[2]);
         }
     }

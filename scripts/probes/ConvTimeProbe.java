@@ -17,16 +17,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
+import dev.diffusion4j.engine.ConvProblem;
 import dev.diffusion4j.engine.Djl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 public class ConvTimeProbe {
-    private static final Pattern PROBLEM = Pattern.compile("mb(\\d+)_ic(\\d+)oc(\\d+)_ih(\\d+)oh\\d+kh(\\d+)sh(\\d+)dh0ph(\\d+)");
-
     public static void main(String[] args) throws Exception {
         Djl.engine();
         int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "20"));
@@ -34,29 +32,26 @@ public class ConvTimeProbe {
         double sumF = 0, sumFB = 0;
         System.out.printf("%-55s %10s %10s%n", "problem", "fwd ms", "fwd+bwd ms");
         for (String line : Files.readAllLines(Path.of(args[0]))) {
-            Matcher p = PROBLEM.matcher(line);
-            if (!p.find()) {
+            Optional<ConvProblem> p = ConvProblem.find(line);
+            if (p.isEmpty()) {
                 continue;
             }
-            double[] t = time(p, warmup, runs);
+            double[] t = time(p.get(), warmup, runs);
             sumF += t[0];
             sumFB += t[1];
-            System.out.printf("%-55s %10.3f %10.3f%n", p.group(0), t[0], t[1]);
+            System.out.printf("%-55s %10.3f %10.3f%n", p.get().notation(), t[0], t[1]);
         }
         System.out.printf("%-55s %10.3f %10.3f%n", "sum", sumF, sumFB);
     }
 
     /** Median milliseconds of the forward pass alone and of forward with backward. */
-    private static double[] time(Matcher p, int warmup, int runs) {
-        int mb = Integer.parseInt(p.group(1)), in = Integer.parseInt(p.group(2)), out = Integer.parseInt(p.group(3));
-        int hw = Integer.parseInt(p.group(4)), k = Integer.parseInt(p.group(5));
-        Shape stride = new Shape(Long.parseLong(p.group(6)), Long.parseLong(p.group(6)));
-        Shape pad = new Shape(Long.parseLong(p.group(7)), Long.parseLong(p.group(7)));
+    private static double[] time(ConvProblem p, int warmup, int runs) {
+        Shape stride = p.strideShape(), pad = p.padShape();
         try (NDManager m = Engine.getInstance().newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
-            NDArray x = m.randomNormal(new Shape(mb, in, hw, hw));
-            NDArray w = m.randomNormal(new Shape(out, in, k, k)).mul(0.1f);
-            NDArray b = m.zeros(new Shape(out));
+            NDArray x = m.randomNormal(p.inputShape());
+            NDArray w = m.randomNormal(p.weightShape()).mul(0.1f);
+            NDArray b = m.zeros(new Shape(p.outChannels()));
             NDArray r = m.randomNormal(Conv2d.conv2d(x, w, b, stride, pad).singletonOrThrow().getShape());
             double[] f = new double[runs];
             double[] fb = new double[runs];
@@ -71,7 +66,7 @@ public class ConvTimeProbe {
                 try (NDManager sm = m.newSubManager()) {
                     NDArray xs = x.duplicate();
                     xs.attach(sm);
-                    xs.setRequiresGradient(in > 1);
+                    xs.setRequiresGradient(p.inChannels() > 1);
                     NDArray ws = w.duplicate();
                     ws.attach(sm);
                     ws.setRequiresGradient(true);
