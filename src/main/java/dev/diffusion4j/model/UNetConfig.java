@@ -98,6 +98,18 @@ public record UNetConfig(
         return classes;
     }
 
+    /** This network with {@code classes} labels (0: unconditional), everything else the same. */
+    public UNetConfig withClasses(int classes) {
+        return new UNetConfig(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads,
+                dropout, normGroups, classes, imageWidth);
+    }
+
+    /** This network at base width {@code baseChannels} (every level's channels scale with it), everything else the same. */
+    public UNetConfig withBaseChannels(int baseChannels) {
+        return new UNetConfig(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads,
+                dropout, normGroups, classes, imageWidth);
+    }
+
     /** The default digits model: 28x28x1, base 32, levels 1, 2, 2, attention at 7x7. */
     public static UNetConfig mnist() {
         return new UNetConfig(28, 1, 32, List.of(1, 2, 2), 1, List.of(7), 1, 0.1, 8, 0, 0);

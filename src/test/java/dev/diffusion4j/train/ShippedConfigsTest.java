@@ -64,9 +64,7 @@ class ShippedConfigsTest {
     void eachAblationCandidateTrainsForTheStepsNearestToAQuarterOfTheHoursCompute(Path file) throws IOException {
         TrainConfig candidate = load(file);
         UNetConfig m = candidate.model();
-        UNetConfig d = UNetConfig.mnist();
-        UNetConfig reference = new UNetConfig(d.imageSize(), d.channels(), d.baseChannels(), d.channelMults(),
-                d.resBlocks(), d.attentionResolutions(), d.heads(), d.dropout(), d.normGroups(), m.classes(), d.imageWidth());
+        UNetConfig reference = UNetConfig.mnist().withClasses(m.classes());
         double quarter = 700.0 * 64 * 3 * Flops.forwardPerImage(reference);
         double perStep = 3.0 * candidate.training().batchSize() * Flops.forwardPerImage(m);
         String firstLine = Files.readAllLines(file).get(0);
@@ -107,9 +105,7 @@ class ShippedConfigsTest {
         TrainConfig fsdd = load(Path.of("configs", "fsdd.yaml"));
         TrainConfig uncond = load(Path.of("configs", "audio", "fsdd-uncond.yaml"));
         assertTrainsAsTheMeasuredRun(uncond, Path.of("docs", "fsdd", "uncond-60min-config.json"));
-        UNetConfig m = fsdd.model();
-        assertThat(uncond.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), m.baseChannels(), m.channelMults(), m.resBlocks(),
-                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 0, m.imageWidth()));
+        assertThat(uncond.model()).isEqualTo(fsdd.model().withClasses(0));
         assertThat(uncond.diffusion()).isEqualTo(fsdd.diffusion());
         assertThat(uncond.audio()).isEqualTo(fsdd.audio());
         assertThat(uncond.training()).isEqualTo(fsdd.training());
@@ -154,8 +150,7 @@ class ShippedConfigsTest {
         assertTrainsAsTheMeasuredRun(narrow, Path.of("docs", "mnist", measured));
         UNetConfig m = recipe.model();
         assertThat(m.classes()).isEqualTo(classes);
-        assertThat(narrow.model()).isEqualTo(new UNetConfig(m.imageSize(), m.channels(), width, m.channelMults(), m.resBlocks(),
-                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), m.classes(), m.imageWidth()));
+        assertThat(narrow.model()).isEqualTo(m.withBaseChannels(width));
         assertThat(narrow.diffusion().prediction()).isEqualTo(PredictionType.V);
         assertThat(narrow.diffusion()).usingRecursiveComparison().ignoringFields("prediction").isEqualTo(recipe.diffusion());
         assertThat(narrow.training()).usingRecursiveComparison().ignoringFields("steps").isEqualTo(recipe.training());

@@ -48,11 +48,7 @@ public final class TinyRuns {
     /** {@link #config} for a class-conditional model of {@link #labelledBlobs}, with the given label dropout. */
     public static TrainConfig conditional(int steps, double labelDropout) {
         TrainConfig c = config(steps, 1e-3, 0.1);
-        UNetConfig m = c.model();
-        TrainConfig.Training t = c.training();
-        return new TrainConfig(c.data(), new UNetConfig(m.imageSize(), m.channels(), m.baseChannels(), m.channelMults(), m.resBlocks(),
-                m.attentionResolutions(), m.heads(), m.dropout(), m.normGroups(), 2), c.diffusion(),
-                t.withLabelDropout(labelDropout),
+        return new TrainConfig(c.data(), c.model().withClasses(2), c.diffusion(), c.training().withLabelDropout(labelDropout),
                 c.output(), c.audio(), List.of("left", "right")).validate();
     }
 
