@@ -133,10 +133,11 @@ class ShippedConfigsTest {
 
     /**
      * The narrow hours are a 60-minute recipe (configs/mnist-60min-uncond.yaml without labels, the first recipe
-     * configs/mnist-60min-w32.yaml with them) at base width 24 or 16, with v-prediction and as many steps as the hour's compute allows (issue #16:
-     * at most 2,800 steps x 64 images x 3 passes of the recipe's own UNet, as model.Flops counts them); the json file
-     * under docs/mnist is the configuration of the run docs/RESULTS.md scores. The class-conditional one is
-     * configs/mnist-60min.yaml, the recipe now (it ran as configs/mnist-60min-w16v.yaml).
+     * configs/mnist-60min-w32.yaml with them) at base width 24 or 16, with v-prediction and as many steps as the
+     * hour's compute allows (issue #16: at most 2,800 steps x 64 images x 3 passes of the recipe's own UNet, as
+     * model.Flops counts them); the json file under docs/mnist is the configuration of the run docs/RESULTS.md
+     * scores. The class-conditional one is configs/mnist-60min.yaml, the recipe now (it ran as
+     * configs/mnist-60min-w16v.yaml).
      */
     @ParameterizedTest
     @CsvSource({
