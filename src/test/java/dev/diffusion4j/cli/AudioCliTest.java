@@ -11,21 +11,33 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** train on a folder of WAVs, sample sound from it, and the mel round trip, through the command line. */
 class AudioCliTest {
-    @Test
-    void trainsOnWavsAndSamplesSound(@TempDir Path dir) throws Exception {
-        Path wavs = TestData.tones(dir.resolve("wavs"), 3, 400, 400, 1200);
-        Path yaml = dir.resolve("tiny-audio.yaml");
-        Files.writeString(yaml, String.join("\n",
+    /** A configuration for two training steps on {@code wavs} with the given model and audio sections, T = 20. */
+    private static Path tinyConfig(Path yaml, Path wavs, String model, String audio) throws Exception {
+        return Files.writeString(yaml, String.join("\n",
                 "data: wav:" + wavs,
-                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4}",
-                "audio: {nFft: 64, hop: 16, window: 64, nMels: 8, frames: 8, griffinLimIters: 4}",
+                "model: " + model,
+                "audio: " + audio,
                 "diffusion: {timesteps: 20}",
                 "training: {steps: 2, batchSize: 4, warmupSteps: 1}",
                 "output: {logEvery: 1, sampleEvery: 0, checkpointEvery: 2, samples: 4, sampleSteps: 3}",
                 ""));
-        Path run = dir.resolve("run");
+    }
+
+    /** {@code train --config yaml --out run}, which must succeed. */
+    private static CliRunner.Result trains(Path yaml, Path run) {
         CliRunner.Result t = CliRunner.run("train", "--config", yaml.toString(), "--out", run.toString());
         assertThat(t.code()).as(t.err() + t.out()).isZero();
+        return t;
+    }
+
+    @Test
+    void trainsOnWavsAndSamplesSound(@TempDir Path dir) throws Exception {
+        Path wavs = TestData.tones(dir.resolve("wavs"), 3, 400, 400, 1200);
+        Path yaml = tinyConfig(dir.resolve("tiny-audio.yaml"), wavs,
+                "{imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4}",
+                "{nFft: 64, hop: 16, window: 64, nMels: 8, frames: 8, griffinLimIters: 4}");
+        Path run = dir.resolve("run");
+        CliRunner.Result t = trains(yaml, run);
         assertThat(t.out()).contains("(6 images)"); // indices 5-7 of two digits
         var audio = Checkpoint.open(run).config().audio();
         assertThat(audio.hasStats()).as("the log-mel range is stored in the checkpoint").isTrue();
@@ -58,19 +70,12 @@ class AudioCliTest {
     @Test
     void nonSquareClassConditionalSoundSizedFromTheAudioSettingsAlone(@TempDir Path dir) throws Exception {
         Path wavs = TestData.tones(dir.resolve("wavs"), 4, 300, 500, 1500);
-        Path yaml = dir.resolve("wide.yaml");
         // no model.imageSize: 16 mel bands x 8 frames size the network (16 high, 8 wide)
-        Files.writeString(yaml, String.join("\n",
-                "data: wav:" + wavs,
-                "model: {baseChannels: 8, channelMults: [1, 2], attentionResolutions: [8], normGroups: 4, classes: 2}",
-                "audio: {nFft: 64, hop: 16, window: 64, nMels: 16, frames: 8, griffinLimIters: 4}",
-                "diffusion: {timesteps: 20}",
-                "training: {steps: 2, batchSize: 4, warmupSteps: 1}",
-                "output: {logEvery: 1, sampleEvery: 0, checkpointEvery: 2, samples: 4, sampleSteps: 3}",
-                ""));
+        Path yaml = tinyConfig(dir.resolve("wide.yaml"), wavs,
+                "{baseChannels: 8, channelMults: [1, 2], attentionResolutions: [8], normGroups: 4, classes: 2}",
+                "{nFft: 64, hop: 16, window: 64, nMels: 16, frames: 8, griffinLimIters: 4}");
         Path run = dir.resolve("run");
-        CliRunner.Result t = CliRunner.run("train", "--config", yaml.toString(), "--out", run.toString());
-        assertThat(t.code()).as(t.err() + t.out()).isZero();
+        trains(yaml, run);
         var config = Checkpoint.open(run).config();
         assertThat(config.model().height()).isEqualTo(16);
         assertThat(config.model().width()).isEqualTo(8);
