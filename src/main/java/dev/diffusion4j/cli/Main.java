@@ -44,7 +44,9 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("diffusion4j: error: " + oneLine(ex.getMessage())
+            String message = ex instanceof CommandLine.UnmatchedArgumentException u && isCommandWord(c, u.getUnmatched())
+                    ? unknownCommand(c, u.getUnmatched().get(0)) : ex.getMessage();
+            c.getErr().println("diffusion4j: error: " + oneLine(message)
                     + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             return EXIT_USAGE;
         });
@@ -64,7 +66,33 @@ public final class Main implements Runnable {
             }
             return EXIT_FAILURE;
         });
+        cl.setExecutionStrategy(Main::refuseUnknownCommands);
         return cl.execute(args);
+    }
+
+    /**
+     * Runs the parsed command, unless a word was left over, as an unknown command is when {@code --help} comes with it
+     * (picocli then shows the help of the command above and exits 0): that is a usage error naming the word.
+     */
+    private static int refuseUnknownCommands(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult last = parsed;
+        while (last.hasSubcommand()) {
+            last = last.subcommand();
+        }
+        CommandLine c = last.commandSpec().commandLine();
+        if (isCommandWord(c, last.unmatched())) {
+            throw new CommandLine.ParameterException(c, unknownCommand(c, last.unmatched().get(0)));
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** Whether the first word left over stands where {@code c} expects one of its commands. */
+    private static boolean isCommandWord(CommandLine c, java.util.List<String> unmatched) {
+        return !c.getSubcommands().isEmpty() && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-");
+    }
+
+    private static String unknownCommand(CommandLine c, String word) {
+        return "unknown command '" + word + "' (commands: " + String.join(", ", c.getSubcommands().keySet()) + ")";
     }
 
     private static String oneLine(String s) {
