@@ -161,7 +161,12 @@ public record Checkpoint(Path dir, TrainConfig config, State state, String name)
 
     /** Reads one of the tensor files, validated. */
     public Map<String, SafeTensors.Tensor> tensors(String name) throws IOException {
-        return SafeTensors.read(dir.resolve(name + ".safetensors")).tensors();
+        Path file = dir.resolve(name + ".safetensors");
+        try {
+            return SafeTensors.read(file).tensors();
+        } catch (IOException e) {
+            throw new IOException(String.valueOf(e.getMessage()).replace(file.toString(), where(name + ".safetensors")), e);
+        }
     }
 
     /**
@@ -172,8 +177,16 @@ public record Checkpoint(Path dir, TrainConfig config, State state, String name)
     public dev.diffusion4j.model.UNet model(ai.djl.ndarray.NDManager m, boolean ema) throws IOException {
         String which = ema ? "ema" : "model";
         dev.diffusion4j.model.UNet net = new dev.diffusion4j.model.UNet(config.model());
-        dev.diffusion4j.model.Weights.initialize(net, m, tensors(which), dir.resolve(which + ".safetensors").toString());
+        dev.diffusion4j.model.Weights.initialize(net, m, tensors(which), where(which + ".safetensors"));
         return net;
+    }
+
+    /**
+     * How messages name one of this checkpoint's files: a built-in model's by its name ({@code builtin:mnist/ema.safetensors}),
+     * not by the cache directory it was copied to; any other checkpoint's by its path.
+     */
+    public String where(String file) {
+        return name.startsWith(Builtins.PREFIX) ? name.substring(0, name.indexOf(' ')) + "/" + file : dir.resolve(file).toString();
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -3,6 +3,7 @@ package dev.diffusion4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diffusion4j.testing.Skips;
+import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -39,6 +40,20 @@ class BuiltinModelTest {
             CliRunner.Result noEma = CliRunner.run("sample", "--no-ema", "--num", "1", "--out", dir.resolve("x.png").toString());
             assertThat(noEma.code()).isEqualTo(2);
             assertThat(noEma.err()).contains("a built-in model ships only its EMA weights");
+        } finally {
+            System.clearProperty("diffusion4j.cache.dir");
+        }
+    }
+
+    @Test
+    void aBuiltinModelsFilesAreNamedByItsNameNotByTheCache(@TempDir Path dir) throws Exception {
+        Skips.unless(built(), "models/mnist is not in this build");
+        System.setProperty("diffusion4j.cache.dir", dir.resolve("cache").toString());
+        try {
+            Checkpoint builtin = Checkpoint.open(Path.of("builtin:mnist"));
+            assertThat(builtin.name()).matches("builtin:mnist \\(step \\d+\\)");
+            assertThat(builtin.where("ema.safetensors")).isEqualTo("builtin:mnist/ema.safetensors");
+            assertThat(builtin.dir()).startsWith(dir.resolve("cache"));
         } finally {
             System.clearProperty("diffusion4j.cache.dir");
         }
