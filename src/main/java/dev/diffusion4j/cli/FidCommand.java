@@ -67,7 +67,7 @@ public final class FidCommand implements Callable<Integer> {
     private NumOption num = new NumOption(10000);
 
     @Mixin
-    private SamplerOptions sampler = new SamplerOptions(SamplerSpec.Kind.DDIM);
+    private SamplerOptions sampler = new SamplerOptions();
 
     @Mixin
     private BatchOption batch = new BatchOption(64);

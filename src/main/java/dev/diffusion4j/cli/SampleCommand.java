@@ -55,7 +55,7 @@ public final class SampleCommand implements Callable<Integer> {
     private CheckpointOption checkpoint = new CheckpointOption();
 
     @Mixin
-    private SamplerOptions sampler = new SamplerOptions(SamplerSpec.Kind.DPM_SOLVER_PP);
+    private SamplerOptions sampler = new SamplerOptions();
 
     @Mixin
     private NumOption num = new NumOption(64);

@@ -101,11 +101,7 @@ final class SharedOptions {
         double eta;
 
         SamplerOptions() {
-            this(SamplerSpec.Kind.DDPM);
-        }
-
-        SamplerOptions(SamplerSpec.Kind dflt) {
-            this.kind = dflt;
+            this.kind = SamplerSpec.DEFAULT_KIND;
         }
 
         /** The parsed choice. */
