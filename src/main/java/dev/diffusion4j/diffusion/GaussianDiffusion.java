@@ -2,6 +2,7 @@ package dev.diffusion4j.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.engine.Ops;
@@ -77,11 +78,18 @@ public record GaussianDiffusion(
 
     // ---------------------------------------------------------------- reparameterisations
 
-    /** x_0 from ε (12): x_0 = (x_t - √(1 - ᾱ_t) ε) / √ᾱ_t = √(1/ᾱ_t) x_t - √(1/ᾱ_t - 1) ε. */
+    /**
+     * x_0 from ε (12): x_0 = (x_t - √(1 - ᾱ_t) ε) / √ᾱ_t, computed in double precision and rounded once to x_t's type.
+     * Near t = T the numerator cancels to √ᾱ_t x_0 (ᾱ_T ≈ 2.4·10⁻⁹ on the cosine schedule) and 1/√ᾱ_t is about 2·10⁴,
+     * so in float32 either form, this one or √(1/ᾱ_t) x_t - √(1/ᾱ_t - 1) ε with its two coefficients rounded apart,
+     * turns the rounding of x_t into an error of 10⁻³ in x_0 (PosteriorTest shows both).
+     */
     public NDArray predictX0FromEps(NDArray xt, NDArray t, NDArray eps) {
-        return extract(schedule::sqrtRecipAlphaBar, t, xt)
-                .mul(xt)
-                .sub(extract(schedule::sqrtRecipM1AlphaBar, t, xt).mul(eps));
+        NDManager scope = t.getManager();
+        NDArray x0 = Ops.toDouble(xt, scope)
+                .sub(extract64(schedule::sqrtOneMinusAlphaBar, t, xt).mul(Ops.toDouble(eps, scope)))
+                .mul(extract64(schedule::sqrtRecipAlphaBar, t, xt));
+        return x0.toType(xt.getDataType(), false);
     }
 
     /** ε from x_0, inverting (4): ε = (√(1/ᾱ_t) x_t - x_0) / √(1/ᾱ_t - 1). */
@@ -277,12 +285,27 @@ public record GaussianDiffusion(
         for (int i = 0; i < ts.length; i++) {
             v[i] = (float) f.applyAsDouble(Math.toIntExact(ts[i]));
         }
-        long[] dims = new long[Math.max(1, like.getShape().dimension())];
-        java.util.Arrays.fill(dims, 1);
-        dims[0] = ts.length;
         // in t's manager: callers make t per step, so the coefficient, and every result whose first
         // operand it is, lives in the step's scope even when x_0 lives longer (docs/ENGINE.md, "Ownership")
-        return Ops.constant(t.getManager(), v, new Shape(dims));
+        return Ops.constant(t.getManager(), v, perItem(ts.length, like));
+    }
+
+    /** {@link #extract} in double precision, for the steps whose coefficients must not be rounded to float32. */
+    NDArray extract64(IntToDoubleFunction f, NDArray t, NDArray like) {
+        long[] ts = timesteps(t);
+        double[] v = new double[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            v[i] = f.applyAsDouble(Math.toIntExact(ts[i]));
+        }
+        return Ops.constant64(t.getManager(), v, perItem(ts.length, like));
+    }
+
+    /** (B, 1, 1, ...): one value per item, broadcasting against {@code like}. */
+    private static Shape perItem(int items, NDArray like) {
+        long[] dims = new long[Math.max(1, like.getShape().dimension())];
+        java.util.Arrays.fill(dims, 1);
+        dims[0] = items;
+        return new Shape(dims);
     }
 
     private static long[] timesteps(NDArray t) {

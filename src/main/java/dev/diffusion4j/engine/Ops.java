@@ -139,4 +139,18 @@ public final class Ops {
         }
         return constant(m, f, shape);
     }
+
+    /** A float64 tensor with a copy of {@code data}, owned by libtorch: for a step computed in double precision. */
+    public static NDArray constant64(NDManager m, double[] data, Shape shape) {
+        try (NDArray blob = m.create(data, shape)) {
+            return blob.duplicate();
+        }
+    }
+
+    /** {@code x} as float64 in {@code owner} (a new array, never an alias of {@code x}), differentiable. */
+    public static NDArray toDouble(NDArray x, NDManager owner) {
+        NDArray d = x.toType(ai.djl.ndarray.types.DataType.FLOAT64, true);
+        d.attach(owner);
+        return d;
+    }
 }

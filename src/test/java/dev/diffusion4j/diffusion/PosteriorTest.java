@@ -103,6 +103,42 @@ class PosteriorTest {
     private static final double[] TOL = {1e-6, 1e-6, 1e-6, 1e-6, 1e-5, 1e-3};
 
     @Test
+    void x0FromEpsAtTheLastStepOfTheCosineScheduleRoundsOnceAgainstAFloat64Reference() {
+        NoiseSchedule cosine = NoiseSchedule.of(BetaSchedule.COSINE, 1000);
+        GaussianDiffusion d = GaussianDiffusion.paperDefaults(cosine);
+        int tLast = 1000;
+        double abar = cosine.alphaBar(tLast);
+        assertThat(abar).as("ᾱ_T of the cosine schedule").isBetween(1e-9, 1e-8);
+        try (NDManager m = Tensors.manager(11)) {
+            Shape shape = new Shape(4, 1, 8, 8);
+            NDArray x0 = m.randomUniform(-1, 1, shape);
+            NDArray eps = m.randomNormal(shape);
+            NDArray t = m.full(new Shape(4), tLast, ai.djl.ndarray.types.DataType.INT64);
+            NDArray xt = d.qSample(x0, t, eps);
+            float[] xs = xt.toFloatArray();
+            float[] es = eps.toFloatArray();
+            float[] got = d.predictX0FromEps(xt, t, eps).toFloatArray();
+            double errGot = 0;
+            double errTwoCoefficients = 0;
+            double errQuotient = 0;
+            float c1 = (float) cosine.sqrtRecipAlphaBar(tLast);
+            float c2 = (float) cosine.sqrtRecipM1AlphaBar(tLast);
+            float s = (float) cosine.sqrtOneMinusAlphaBar(tLast);
+            for (int i = 0; i < xs.length; i++) {
+                double ref = (xs[i] - Math.sqrt(1 - abar) * es[i]) / Math.sqrt(abar); // (12) in float64 on the same inputs
+                errGot = Math.max(errGot, Math.abs(got[i] - ref));
+                errTwoCoefficients = Math.max(errTwoCoefficients, Math.abs((c1 * xs[i] - c2 * es[i]) - ref));
+                errQuotient = Math.max(errQuotient, Math.abs((xs[i] - s * es[i]) * c1 - ref));
+            }
+            System.out.printf("x0 from eps at t = T: two coefficients %.3g, quotient %.3g, double %.3g%n", errTwoCoefficients, errQuotient, errGot);
+            // the float32 forms this replaces: each coefficient near 2·10⁴ rounded apart, or the cancelling numerator scaled up
+            assertThat(errTwoCoefficients).as("float32 √(1/ᾱ) x_t - √(1/ᾱ - 1) ε").isGreaterThan(1e-3);
+            assertThat(errQuotient).as("float32 (x_t - √(1-ᾱ) ε) / √ᾱ").isGreaterThan(1e-5);
+            assertThat(errGot).as("double precision, rounded once (float32 ulp of |x_0| ≤ 1 is 6e-8)").isLessThan(1.2e-7);
+        }
+    }
+
+    @Test
     void reparameterisationsInvertEachOther() {
         GaussianDiffusion d = GaussianDiffusion.paperDefaults(LINEAR);
         try (NDManager m = Tensors.manager(9)) {
