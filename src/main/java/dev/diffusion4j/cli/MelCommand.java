@@ -1,7 +1,6 @@
 package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.MelImages;
@@ -37,9 +36,9 @@ public final class MelCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE.wav", description = "WAV files.")
     private List<Path> files;
 
-    /** Takes the audio settings and the log-mel range from this run (default: the built-in settings, each clip mapped from the log floor to its own maximum). */
+    /** The audio settings (without a run's log-mel range, each clip is mapped from the log floor to its own maximum). */
     @Mixin
-    private CheckpointOption checkpoint = new CheckpointOption();
+    private SharedOptions.AudioSettingsOption settings = new SharedOptions.AudioSettingsOption();
 
     @Option(names = "--out", required = true, description = "Directory for NAME-mel.png, NAME-roundtrip.wav and NAME-roundtrip-mel.png (the round trip analysed again).")
     private Path out;
@@ -51,7 +50,7 @@ public final class MelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter pw = spec.commandLine().getOut();
-        AudioConfig base = checkpoint.audio();
+        AudioConfig base = settings.resolve();
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserInputException(out + ": not a directory");
         }

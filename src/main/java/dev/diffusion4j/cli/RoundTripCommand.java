@@ -14,6 +14,7 @@ import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.RoundTrip;
+import dev.diffusion4j.train.Configs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,10 +32,10 @@ import picocli.CommandLine.Spec;
  * stage, and whether a classifier still hears the digits afterwards.
  */
 @Command(name = "roundtrip", mixinStandardHelpOptions = true,
-        description = "Real clips to 8-bit log-mel images and back to WAVs, with the audio settings stored in a classifier from "
-                + "'eval train-classifier --data wav:DIR': spectral convergence and log-spectral distance of the mel-to-linear stage, "
+        description = "Real clips to 8-bit log-mel images and back to WAVs, with the audio settings of --config or of a classifier "
+                + "from 'eval train-classifier --data wav:DIR': spectral convergence and log-spectral distance of the mel-to-linear stage, "
                 + "of Griffin-Lim alone from the true magnitude, and of the whole way back; then the classifier's accuracy on the "
-                + "real clips and on the round-tripped WAVs analysed again.")
+                + "real clips and on the round-tripped WAVs analysed again, when one is given.")
 public final class RoundTripCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -42,8 +43,14 @@ public final class RoundTripCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, converter = DataSpecConverter.class, description = "wav:DIR; its test split is used.")
     private DataSpec data;
 
-    @Option(names = "--classifier", required = true, description = "A classifier trained on this representation (it holds the audio settings).")
+    @Option(names = "--classifier", description = "A classifier trained on this representation (it holds the audio settings and "
+            + "scores the clips before and after).")
     private Path classifierFile;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Take the audio settings from this training configuration's audio "
+            + "section (over the defaults) instead of from --classifier; with both, they must describe the same image. With neither, "
+            + "the defaults (64 mel bands x 64 frames, hop 128, window 256).")
+    private Path configFile;
 
     @Option(names = "--griffin-lim-iters", description = "Override the settings' Griffin-Lim iterations.")
     private Integer iters;
@@ -73,13 +80,12 @@ public final class RoundTripCommand implements Callable<Integer> {
         Djl.engine();
         long start = System.nanoTime();
         try (NDManager m = NDManager.newBaseManager()) {
-            ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
-            if (c.audio() == null) {
-                throw new UserInputException(classifierFile + ": not trained on sound (no audio settings in it)");
-            }
-            AudioConfig a = overridden(c.audio());
+            ClassifierTraining.Trained c = classifierFile == null ? null : ClassifierTraining.load(classifierFile, m);
+            AudioConfig a = overridden(settings(c));
             List<Path> files = AudioDatasets.files(wav.dir(), Datasets.Split.TEST);
-            ImageDataset real = AudioDatasets.load(wav.dir(), Datasets.Split.TEST, a).images();
+            AudioDatasets.Loaded loaded = AudioDatasets.load(wav.dir(), Datasets.Split.TEST, a);
+            a = loaded.audio();
+            ImageDataset real = loaded.images();
             double[][] figures = new double[6][files.size()];
             byte[] rebuiltImages = new byte[files.size() * a.nMels() * a.frames()];
             MelSpectrogram mel = new MelSpectrogram(a);
@@ -98,10 +104,40 @@ public final class RoundTripCommand implements Callable<Integer> {
                 StopRequests.check("nothing reported");
             }
             ImageDataset rebuilt = new ImageDataset("round-tripped", files.size(), 1, a.nMels(), a.frames(), rebuiltImages, real.labels());
-            report(pw, a, files.size(), figures, ClassifierTraining.accuracy(c, real, 500, m), ClassifierTraining.accuracy(c, rebuilt, 500, m),
-                    (System.nanoTime() - start) / 1e9);
+            report(pw, a, files.size(), figures);
+            if (c != null) {
+                pw.printf(Locale.ROOT, "  classifier accuracy: real clips %.4f, round-tripped WAVs analysed again %.4f%n",
+                        ClassifierTraining.accuracy(c, real, 500, m), ClassifierTraining.accuracy(c, rebuilt, 500, m));
+            }
+            pw.printf(Locale.ROOT, "  wall time %.1f s%n", (System.nanoTime() - start) / 1e9);
         }
         return 0;
+    }
+
+    /**
+     * The representation measured: the configuration file's, the classifier's, (both given) the file's phase recovery over
+     * the classifier's image, which must be the one the file describes, or (neither) the defaults.
+     */
+    private AudioConfig settings(ClassifierTraining.Trained c) {
+        if (c != null && c.audio() == null) {
+            throw new UserInputException(classifierFile + ": not trained on sound (no audio settings in it)");
+        }
+        if (configFile == null) {
+            return c == null ? AudioConfig.defaults() : c.audio();
+        }
+        AudioConfig f = Configs.audioOf(configFile);
+        if (c == null) {
+            return f;
+        }
+        AudioConfig k = c.audio();
+        if (f.sampleRate() != k.sampleRate() || f.nFft() != k.nFft() || f.hop() != k.hop() || f.window() != k.window() || f.nMels() != k.nMels()
+                || f.fMin() != k.fMin() || f.fMax() != k.fMax() || f.frames() != k.frames() || f.logFloor() != k.logFloor()) {
+            throw new UserInputException(configFile + ": its audio section describes another image than " + classifierFile
+                    + " was trained on (" + f.nMels() + "x" + f.frames() + " hop " + f.hop() + " against " + k.nMels() + "x" + k.frames()
+                    + " hop " + k.hop() + ")");
+        }
+        return new AudioConfig(k.sampleRate(), k.nFft(), k.hop(), k.window(), k.nMels(), k.fMin(), k.fMax(), k.frames(), k.logFloor(),
+                f.griffinLimIters(), k.logLow(), k.logHigh(), f.phaseInit(), f.melIters());
     }
 
     private AudioConfig overridden(AudioConfig a) {
@@ -110,7 +146,7 @@ public final class RoundTripCommand implements Callable<Integer> {
                 melIters != null ? melIters : a.melIters());
     }
 
-    private static void report(PrintWriter pw, AudioConfig a, int n, double[][] f, double realAcc, double rebuiltAcc, double secs) {
+    private static void report(PrintWriter pw, AudioConfig a, int n, double[][] f) {
         pw.printf(Locale.ROOT, "%d test clips; %d mel bands x %d frames, nFft %d, hop %d, window %d, %.0f-%.0f Hz; NNLS %d iterations, "
                 + "Griffin-Lim %d iterations from %s phases%n", n, a.nMels(), a.frames(), a.nFft(), a.hop(), a.window(), a.fMin(), a.fMax(),
                 a.melIters(), a.griffinLimIters(), a.phaseInit().name().toLowerCase(Locale.ROOT));
@@ -121,8 +157,6 @@ public final class RoundTripCommand implements Callable<Integer> {
             pw.printf(Locale.ROOT, "  %-40s spectral convergence %.4f ± %.4f   log-spectral distance %.2f ± %.2f dB%n", stage[s], sc[0], sc[1],
                     lsd[0], lsd[1]);
         }
-        pw.printf(Locale.ROOT, "  classifier accuracy: real clips %.4f, round-tripped WAVs analysed again %.4f%n", realAcc, rebuiltAcc);
-        pw.printf(Locale.ROOT, "  wall time %.1f s%n", secs);
     }
 
     private static double[] meanSd(double[] v) {

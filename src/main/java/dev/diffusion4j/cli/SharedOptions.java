@@ -44,6 +44,37 @@ final class SharedOptions {
         }
     }
 
+    /**
+     * Where a command that turns sound into images takes its audio settings from: {@code --checkpoint RUN} (the run's, with
+     * its measured log-mel range), {@code --config FILE} (the {@code audio} keys of a training configuration over the
+     * defaults), or neither (the defaults, {@link AudioConfig#defaults()}).
+     */
+    static final class AudioSettingsOption {
+        @Option(names = "--checkpoint", paramLabel = "DIR", description = "Take the audio settings and the log-mel range from this run.")
+        Path checkpoint;
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "Take the audio settings from this training configuration's audio section (over the defaults: "
+                        + "64 mel bands x 64 frames, hop 128, window 256, nFft 512, 8 kHz).")
+        Path config;
+
+        /** Whether either option was given. */
+        boolean given() {
+            return checkpoint != null || config != null;
+        }
+
+        /** The settings, or a one-line error naming the file that is wrong. */
+        AudioConfig resolve() {
+            if (checkpoint != null && config != null) {
+                throw new UserInputException("give --checkpoint or --config, not both");
+            }
+            if (checkpoint != null) {
+                return Checkpoints.open(checkpoint).config().audio();
+            }
+            return config != null ? dev.diffusion4j.train.Configs.audioOf(config) : AudioConfig.defaults();
+        }
+    }
+
     /** {@code --seed S}. */
     static final class SeedOption {
         @Option(names = "--seed", paramLabel = "S", description = "Seed of every random draw. Default: ${DEFAULT-VALUE}.")

@@ -1,7 +1,6 @@
 package dev.diffusion4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
@@ -109,9 +108,7 @@ public final class TrainClassifierCommand implements Callable<Integer> {
             return checkpoint.audio();
         }
         if (configFile != null) {
-            ObjectNode tree = Configs.defaultsTree();
-            Configs.mergeFile(tree, configFile);
-            return Configs.JSON.convertValue(tree.get("audio"), AudioConfig.class);
+            return Configs.audioOf(configFile);
         }
         return AudioConfig.defaults();
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.diffusion4j.data.AudioConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -55,6 +56,21 @@ public final class Configs {
         ObjectNode over = readFile(file);
         merge(base, over, "", file.toString());
         return over;
+    }
+
+    /**
+     * The audio section a configuration file gives: the defaults overridden by the file's {@code audio} keys.
+     *
+     * @throws IllegalArgumentException naming the file and the unknown key or bad value
+     */
+    public static AudioConfig audioOf(Path file) {
+        ObjectNode tree = defaultsTree();
+        mergeFile(tree, file);
+        try {
+            return JSON.treeToValue(tree.get("audio"), AudioConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": bad audio value: " + shorten(e.getOriginalMessage().replaceAll("\\s+", " ")));
+        }
     }
 
     /** The keys of a configuration file (an empty mapping for an empty file). */

@@ -109,4 +109,36 @@ class AudioCliTest {
         assertThat(fw.code()).as(fw.err()).isZero();
         assertThat(fw.out()).contains("(2 WAV files, analysed again)");
     }
+
+    @Test
+    void melAndRoundTripTakeTheirRepresentationFromAConfigAndDefaultToSixtyFourBySixtyFour(@TempDir Path dir) throws Exception {
+        Path wavs = TestData.tones(dir.resolve("wavs"), 5, 400, 400, 1200);
+        Path clip = wavs.resolve("0_tester_0.wav");
+        CliRunner.Result plain = CliRunner.run("mel", clip.toString(), "--out", dir.resolve("plain").toString());
+        assertThat(plain.code()).as(plain.err()).isZero();
+        java.awt.image.BufferedImage dflt = javax.imageio.ImageIO.read(dir.resolve("plain/0_tester_0-mel.png").toFile());
+        assertThat(dflt.getHeight()).as("64 mel bands by default, scaled 4x").isEqualTo(256);
+        assertThat(dflt.getWidth()).as("64 frames by default, scaled 4x").isEqualTo(256);
+
+        Path yaml = Files.writeString(dir.resolve("small.yaml"), "audio: {nFft: 64, hop: 16, window: 64, nMels: 8, frames: 12, griffinLimIters: 4}\n");
+        CliRunner.Result small = CliRunner.run("mel", clip.toString(), "--config", yaml.toString(), "--out", dir.resolve("small").toString());
+        assertThat(small.code()).as(small.err()).isZero();
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(dir.resolve("small/0_tester_0-mel.png").toFile());
+        assertThat(img.getHeight()).isEqualTo(8 * 4);
+        assertThat(img.getWidth()).isEqualTo(12 * 4);
+
+        CliRunner.Result rt = CliRunner.run("eval", "roundtrip", "--data", "wav:" + wavs, "--config", yaml.toString());
+        assertThat(rt.code()).as(rt.err()).isZero();
+        assertThat(rt.out()).startsWith("10 test clips; 8 mel bands x 12 frames, nFft 64, hop 16, window 64")
+                .containsPattern("the whole way back \\(image -> WAV\\)\\s+spectral convergence 0\\.\\d{4}")
+                .doesNotContain("classifier accuracy");
+
+        Path typo = Files.writeString(dir.resolve("typo.yaml"), "audio: {nMelz: 8}\n");
+        CliRunner.Result bad = CliRunner.run("mel", clip.toString(), "--config", typo.toString(), "--out", dir.resolve("bad").toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err().strip()).isEqualTo("diffusion4j: error: " + typo + ": unknown key 'audio.nMelz'");
+        CliRunner.Result neither = CliRunner.run("eval", "roundtrip", "--data", "wav:" + wavs, "--griffin-lim-iters", "2");
+        assertThat(neither.code()).as(neither.err()).isZero();
+        assertThat(neither.out()).startsWith("10 test clips; 64 mel bands x 64 frames, nFft 512, hop 128, window 256");
+    }
 }
