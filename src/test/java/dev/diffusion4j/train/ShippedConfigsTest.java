@@ -52,7 +52,7 @@ class ShippedConfigsTest {
     }
 
     /**
-     * Issue #16's ablation compares candidates at a fixed compute: a quarter of the hour's, 700 steps x 64 images x 3
+     * The recipe's ablation compares candidates at a fixed compute: a quarter of the hour's, 700 steps x 64 images x 3
      * forward passes of the default UNet (given the candidate's class embedding, if it has one), as model.Flops counts
      * them. Each candidate trains for the whole number of steps nearest to it (so within half a step of the budget:
      * a09's 1,241 steps are 0.02% over it, a17's 2,775 are 0.02% under), so a narrower model gets more steps and a
@@ -134,7 +134,7 @@ class ShippedConfigsTest {
     /**
      * The narrow hours are a 60-minute recipe (configs/mnist-60min-uncond.yaml without labels, the first recipe
      * configs/mnist-60min-w32.yaml with them) at base width 24 or 16, with v-prediction and as many steps as the
-     * hour's compute allows (issue #16: at most 2,800 steps x 64 images x 3 passes of the recipe's own UNet, as
+     * hour's compute allows (at most 2,800 steps x 64 images x 3 passes of the recipe's own UNet, as
      * model.Flops counts them); the json file under docs/mnist is the configuration of the run docs/RESULTS.md
      * scores. The class-conditional one is configs/mnist-60min.yaml, the recipe now (it ran as
      * configs/mnist-60min-w16v.yaml).
