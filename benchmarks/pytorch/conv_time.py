@@ -1,4 +1,4 @@
-"""The PyTorch half of scripts/probes/ConvTimeProbe.java (issue #13 §3): for each convolution problem in the file
+"""The PyTorch half of scripts/probes/ConvTimeProbe.java (where the training step loses to PyTorch): for each convolution problem in the file
 given (oneDNN's verbose notation, e.g. mb64_ic64oc64_ih28oh28kh3sh1dh0ph1; scripts/probes/unet-conv-shapes-b64.txt
 holds the 22 of the default UNet's training step at batch 64), the median milliseconds of a float32 forward pass
 without autograd and of a forward and backward pass of sum(y * r) under autograd (gradients for input and weight, the

@@ -1,4 +1,4 @@
-// Which convolution shapes does oneDNN get wrong on this CPU? (issue #13; docs/ENGINE.md, "Input-channel tails")
+// Which convolution shapes does oneDNN get wrong on this CPU? (docs/ENGINE.md, "Input-channel tails")
 //
 // For each problem in SHAPES_FILE (oneDNN's verbose notation, e.g. mb2_ic24oc16_ih8oh8kh3sh1dh0ph1; one per line,
 // anything around it ignored, so the lines of an ONEDNN_VERBOSE=1 log work as they are), runs a float32 convolution

@@ -1,5 +1,5 @@
 // How long does each convolution of the default UNet's training step take on its own, forward and backward? (issue
-// #13 §3: the per-shape half of "where the training step loses to PyTorch"; benchmarks/pytorch/conv_time.py is the
+// The per-shape half of "where the training step loses to PyTorch"; benchmarks/pytorch/conv_time.py is the
 // same measurement in PyTorch.)
 //
 // For each problem in SHAPES_FILE (oneDNN's verbose notation, e.g. mb64_ic64oc64_ih28oh28kh3sh1dh0ph1, one per line;

@@ -1,4 +1,4 @@
-// Where does a pass of the default UNet spend its time, operator by operator? (issue #13 §3: the per-op profile on
+// Where does a pass of the default UNet spend its time, operator by operator? (the per-op profile on
 // diffusion4j's side, to set beside benchmarks/pytorch/bench.py --profile on PyTorch's)
 //
 // For each mode among the arguments (train = a training step at batch 64 as `bench` times it; forward16, forward256 =
