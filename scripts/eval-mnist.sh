@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Evaluates an MNIST checkpoint for docs/RESULTS.md every figure with its command's wall time.
+# Evaluates an MNIST checkpoint for docs/RESULTS.md, every figure with its command's wall time.
 #   scripts/eval-mnist.sh CHECKPOINT OUT_DIR [PARTS...]
 # PARTS (default: samplers nll): which tables to make. GUIDANCE (default 1.5, as `sample`) is the scale every part but 'guidance'
 # uses on a class-conditional checkpoint (0: unconditional samples).
