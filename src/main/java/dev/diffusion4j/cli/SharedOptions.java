@@ -58,11 +58,6 @@ final class SharedOptions {
                         + "64 mel bands x 64 frames, hop 128, window 256, nFft 512, 8 kHz).")
         Path config;
 
-        /** Whether either option was given. */
-        boolean given() {
-            return checkpoint != null || config != null;
-        }
-
         /** The settings, or a one-line error naming the file that is wrong. */
         AudioConfig resolve() {
             if (checkpoint != null && config != null) {

@@ -137,6 +137,10 @@ class AudioCliTest {
         CliRunner.Result bad = CliRunner.run("mel", clip.toString(), "--config", typo.toString(), "--out", dir.resolve("bad").toString());
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err().strip()).isEqualTo("diffusion4j: error: " + typo + ": unknown key 'audio.nMelz'");
+        CliRunner.Result both = CliRunner.run("mel", clip.toString(), "--config", yaml.toString(), "--checkpoint", dir.toString(), "--out",
+                dir.resolve("both").toString());
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err().strip()).isEqualTo("diffusion4j: error: give --checkpoint or --config, not both");
         CliRunner.Result neither = CliRunner.run("eval", "roundtrip", "--data", "wav:" + wavs, "--griffin-lim-iters", "2");
         assertThat(neither.code()).as(neither.err()).isZero();
         assertThat(neither.out()).startsWith("10 test clips; 64 mel bands x 64 frames, nFft 512, hop 128, window 256");
