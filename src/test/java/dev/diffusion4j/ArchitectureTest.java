@@ -29,7 +29,8 @@ class ArchitectureTest {
             Map.entry("sample", Set.of("data", "schedule", "diffusion", "model", "engine", "io")),
             Map.entry("eval", Set.of("data", "schedule", "diffusion", "model", "optim", "engine", "io")),
             Map.entry("bench", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "engine", "io")),
-            Map.entry("cli", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "eval", "bench", "engine", "io")));
+            Map.entry("api", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "eval", "engine", "io")),
+            Map.entry("cli", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "eval", "bench", "api", "engine", "io")));
 
     private static final Pattern REF = Pattern.compile("dev\\.diffusion4j\\.([a-z]+)\\.");
 

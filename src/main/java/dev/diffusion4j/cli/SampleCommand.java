@@ -86,12 +86,8 @@ public final class SampleCommand implements Callable<Integer> {
                     + "larger trades diversity for fidelity. Default: " + GUIDANCE_DEFAULT + ".")
     private Double guidance;
 
-    /**
-     * The guidance scale when none is given: on the built-in model's checkpoints, 1.5 put the requested digit right
-     * 99.6-99.7% of the time (steps 4,076 and 7,700) at a FID 1.23-1.32 times that of plain conditional sampling
-     * (steps 4,076 to 13,000; docs/RESULTS.md, "The built-in model").
-     */
-    static final double GUIDANCE_DEFAULT = 1.5;
+    /** The guidance scale when none is given, the library's ({@link dev.diffusion4j.api.SampleRequest#DEFAULT_GUIDANCE}). */
+    static final double GUIDANCE_DEFAULT = dev.diffusion4j.api.SampleRequest.DEFAULT_GUIDANCE;
 
     /** What --out names. */
     private enum Output { PNG, NPY, DIRECTORY }
