@@ -1,4 +1,4 @@
-// Where do the noise clips of a deterministic sampler come from? (docs/RESULTS.md, "What does not decide it")
+// Where do the noise clips of a deterministic sampler come from? (docs/RESULTS.md, "Why v-prediction: where the noise clips came from")
 //
 // Draws the starting noises x_T that a run's training grids use (training.seed, stream "sample grids"), runs DDIM
 // with η = 0 from them as the grids do, and prints one line per sample: index, label, mean of x_T, roughness of the
