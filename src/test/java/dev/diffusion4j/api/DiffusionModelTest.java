@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diffusion4j.cli.Main;
 import dev.diffusion4j.sample.SamplerSpec;
+import dev.diffusion4j.testing.BuiltinModels;
 import dev.diffusion4j.testing.Skips;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -18,45 +19,40 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The library's sampling: the same bytes as the command line for the same request, what a model says it is, bad requests. */
 class DiffusionModelTest {
-    private static boolean built() {
-        return DiffusionModelTest.class.getResource("/dev/diffusion4j/models/mnist/ema.safetensors") != null;
-    }
-
     @Test
     void samplesTheBuiltInModelExactlyAsTheCommandLineDoes(@TempDir Path dir) throws Exception {
-        Skips.unless(built(), "models/mnist is not in this build");
-        System.setProperty("diffusion4j.cache.dir", dir.resolve("cache").toString());
-        try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
-            ModelInfo info = model.info();
-            assertThat(info.name()).matches("builtin:mnist \\(step \\d+\\)");
-            assertThat(info.classNames()).hasSize(10).startsWith("0");
-            assertThat(List.of(info.channels(), info.height(), info.width(), info.classes())).containsExactly(1, 28, 28, 10);
-            assertThat(info.parameters()).isPositive();
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                ModelInfo info = model.info();
+                assertThat(info.name()).matches("builtin:mnist \\(step \\d+\\)");
+                assertThat(info.classNames()).hasSize(10).startsWith("0");
+                assertThat(List.of(info.channels(), info.height(), info.width(), info.classes())).containsExactly(1, 28, 28, 10);
+                assertThat(info.parameters()).isPositive();
 
-            List<Integer> progress = new ArrayList<>();
-            Samples sevens = model.sample(SampleRequest.builder().count(3).label("7").batch(2).seed(5)
-                    .sampler(new SamplerSpec(SamplerSpec.Kind.DPM_SOLVER_PP, 4, 0)).build(), progress::add);
-            assertThat(progress).containsExactly(2, 3);
-            assertThat(sevens.labels()).containsExactly(7, 7, 7);
-            assertThat(sevens.images()).hasSize(3).allSatisfy(img -> assertThat(img.getWidth()).isEqualTo(28));
+                List<Integer> progress = new ArrayList<>();
+                Samples sevens = model.sample(SampleRequest.builder().count(3).label("7").batch(2).seed(5)
+                        .sampler(new SamplerSpec(SamplerSpec.Kind.DPM_SOLVER_PP, 4, 0)).build(), progress::add);
+                assertThat(progress).containsExactly(2, 3);
+                assertThat(sevens.labels()).containsExactly(7, 7, 7);
+                assertThat(sevens.images()).hasSize(3).allSatisfy(img -> assertThat(img.getWidth()).isEqualTo(28));
 
-            Path npy = dir.resolve("cli.npy");
-            StringWriter err = new StringWriter();
-            int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "sample", "--class", "7", "--num", "3",
-                    "--steps", "4", "--seed", "5", "--out", npy.toString());
-            assertThat(code).as(err.toString()).isZero();
-            byte[] file = Files.readAllBytes(npy);
-            byte[] cli = Arrays.copyOfRange(file, file.length - sevens.pixels().length, file.length);
-            assertThat(sevens.pixels()).as("the API's pixels are the command line's, byte for byte").isEqualTo(cli);
-            Path again = dir.resolve("api.npy");
-            sevens.writeNpy(again);
-            assertThat(Files.readAllBytes(again)).isEqualTo(file);
+                Path npy = dir.resolve("cli.npy");
+                StringWriter err = new StringWriter();
+                int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "sample", "--class", "7", "--num", "3",
+                        "--steps", "4", "--seed", "5", "--out", npy.toString());
+                assertThat(code).as(err.toString()).isZero();
+                byte[] file = Files.readAllBytes(npy);
+                byte[] cli = Arrays.copyOfRange(file, file.length - sevens.pixels().length, file.length);
+                assertThat(sevens.pixels()).as("the API's pixels are the command line's, byte for byte").isEqualTo(cli);
+                Path again = dir.resolve("api.npy");
+                sevens.writeNpy(again);
+                assertThat(Files.readAllBytes(again)).isEqualTo(file);
 
-            assertThatThrownBy(() -> model.sample(SampleRequest.builder().label("eleven").build(), n -> {}))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("label 'eleven': not a class of builtin:mnist");
-        } finally {
-            System.clearProperty("diffusion4j.cache.dir");
-        }
+                assertThatThrownBy(() -> model.sample(SampleRequest.builder().label("eleven").build(), n -> {}))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("label 'eleven': not a class of builtin:mnist");
+            }
+        });
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion4j.testing.BuiltinModels;
 import dev.diffusion4j.testing.Skips;
 import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Files;
@@ -12,15 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The model packed into the jar: sampling without a checkpoint, by class, and names that are not there. */
 class BuiltinModelTest {
-    private static boolean built() {
-        return BuiltinModelTest.class.getResource("/dev/diffusion4j/models/mnist/ema.safetensors") != null;
-    }
-
     @Test
     void samplesWithoutACheckpointAndByClass(@TempDir Path dir) throws Exception {
-        Skips.unless(built(), "models/mnist is not in this build");
-        System.setProperty("diffusion4j.cache.dir", dir.resolve("cache").toString());
-        try {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
             Path png = dir.resolve("digits.png");
             CliRunner.Result r = CliRunner.run("sample", "--num", "4", "--steps", "4", "--out", png.toString());
             assertThat(r.code()).as(r.err()).isZero();
@@ -40,23 +36,18 @@ class BuiltinModelTest {
             CliRunner.Result noEma = CliRunner.run("sample", "--no-ema", "--num", "1", "--out", dir.resolve("x.png").toString());
             assertThat(noEma.code()).isEqualTo(2);
             assertThat(noEma.err()).contains("a built-in model ships only its EMA weights");
-        } finally {
-            System.clearProperty("diffusion4j.cache.dir");
-        }
+        });
     }
 
     @Test
     void aBuiltinModelsFilesAreNamedByItsNameNotByTheCache(@TempDir Path dir) throws Exception {
-        Skips.unless(built(), "models/mnist is not in this build");
-        System.setProperty("diffusion4j.cache.dir", dir.resolve("cache").toString());
-        try {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
             Checkpoint builtin = Checkpoint.open(Path.of("builtin:mnist"));
             assertThat(builtin.name()).matches("builtin:mnist \\(step \\d+\\)");
             assertThat(builtin.where("ema.safetensors")).isEqualTo("builtin:mnist/ema.safetensors");
             assertThat(builtin.dir()).startsWith(dir.resolve("cache"));
-        } finally {
-            System.clearProperty("diffusion4j.cache.dir");
-        }
+        });
     }
 
     @Test
