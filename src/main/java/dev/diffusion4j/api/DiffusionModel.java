@@ -2,6 +2,7 @@ package dev.diffusion4j.api;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.diffusion4j.data.ClassNames;
 import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
@@ -13,7 +14,6 @@ import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.IntConsumer;
 
 /**
@@ -102,18 +102,12 @@ public final class DiffusionModel implements AutoCloseable {
     }
 
     private int label(String token) {
-        String t = token.trim().toLowerCase(Locale.ROOT);
-        List<String> names = info.classNames();
-        for (int k = 0; k < names.size(); k++) {
-            if (names.get(k).toLowerCase(Locale.ROOT).equals(t)) {
-                return k;
-            }
+        int label = ClassNames.indexOf(token, info.classNames(), info.classes());
+        if (label < 0) {
+            throw new IllegalArgumentException("label '" + token + "': not a class of " + info.name() + " ("
+                    + ClassNames.describe(info.classNames(), info.classes()) + ")");
         }
-        if (t.matches("\\d{1,9}") && Integer.parseInt(t) < info.classes()) {
-            return Integer.parseInt(t);
-        }
-        throw new IllegalArgumentException("label '" + token + "': not a class of " + info.name() + " (0.." + (info.classes() - 1)
-                + (names.isEmpty() ? "" : " or " + String.join(", ", names)) + ")");
+        return label;
     }
 
     /** Frees the weights' native memory. */

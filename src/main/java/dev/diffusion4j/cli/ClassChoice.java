@@ -1,8 +1,8 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.data.ClassNames;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * {@code --class} as the user wrote it (indices, names, or {@code all}) resolved against a
@@ -32,31 +32,13 @@ final class ClassChoice {
                 }
                 continue;
             }
-            int byName = indexOfName(tok, names);
-            if (byName >= 0) {
-                out.add(byName);
-            } else if (tok.matches("\\d{1,9}") && Integer.parseInt(tok) < classes) {
-                out.add(Integer.parseInt(tok));
-            } else {
-                throw new UserInputException("--class " + tok + ": not a class of this model (" + describe(names, classes) + ")");
+            int label = ClassNames.indexOf(tok, names, classes);
+            if (label < 0) {
+                throw new UserInputException("--class " + tok + ": not a class of this model (" + ClassNames.describe(names, classes) + ")");
             }
+            out.add(label);
         }
         return out;
-    }
-
-    private static int indexOfName(String tok, List<String> names) {
-        for (int k = 0; k < names.size(); k++) {
-            if (names.get(k).toLowerCase(Locale.ROOT).equals(tok.toLowerCase(Locale.ROOT))) {
-                return k;
-            }
-        }
-        return -1;
-    }
-
-    /** The classes as the user may name them: {@code 0..9} and the names, if any. */
-    static String describe(List<String> names, int classes) {
-        String range = "0.." + (classes - 1);
-        return names.isEmpty() ? range : range + " or " + String.join(", ", names);
     }
 
     /** The name of label k: its class name, or the number. */
