@@ -14,12 +14,13 @@ import java.util.List;
  * @param classes number of class labels; 0 for an unconditional model
  * @param classNames the labels' names in label order, possibly empty
  * @param prediction what the network predicts
+ * @param schedule the noise schedule's name, e.g. {@code linear} or {@code cosine}
  * @param timesteps T of its noise schedule
  * @param step optimiser steps it was trained for
  * @param parameters number of network parameters
  */
 public record ModelInfo(String name, boolean audio, int channels, int height, int width, int classes, List<String> classNames,
-        PredictionType prediction, int timesteps, long step, long parameters) {
+        PredictionType prediction, String schedule, int timesteps, long step, long parameters) {
     public ModelInfo {
         classNames = List.copyOf(classNames);
     }

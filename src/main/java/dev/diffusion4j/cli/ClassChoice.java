@@ -40,9 +40,4 @@ final class ClassChoice {
         }
         return out;
     }
-
-    /** The name of label k: its class name, or the number. */
-    static String name(int k, List<String> names) {
-        return k < names.size() ? names.get(k) : Integer.toString(k);
-    }
 }

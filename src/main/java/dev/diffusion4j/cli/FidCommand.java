@@ -16,6 +16,7 @@ import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Djl;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassEntropy;
 import dev.diffusion4j.eval.ClassifierTraining;
@@ -193,7 +194,7 @@ public final class FidCommand implements Callable<Integer> {
                 net = Guidance.of(net, guidanceScale, ckpt.config().model().nullLabel());
             }
             px = SamplingLoop.generate(net, s, n, batch.batch, ch, h, wd, Randomness.of(seed.seed), labels, m, null,
-                    k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"));
+                    k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"), CancelToken.NONE);
             if (ckpt.config().usesAudio()) {
                 // scored from the sound: each image to a WAV signal and analysed again, as sample --out DIR would write it
                 px = MelImages.throughSound(px, n, ckpt.config().audio(), Randomness.of(seed.seed).derive("phases"), m);

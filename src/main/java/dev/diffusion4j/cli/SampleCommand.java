@@ -1,31 +1,22 @@
 package dev.diffusion4j.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
+import dev.diffusion4j.api.DiffusionModel;
+import dev.diffusion4j.api.ModelInfo;
+import dev.diffusion4j.api.ModelSource;
+import dev.diffusion4j.api.SampleListener;
+import dev.diffusion4j.api.SampleRequest;
+import dev.diffusion4j.api.SampleStep;
+import dev.diffusion4j.api.Samples;
+import dev.diffusion4j.api.Weights;
 import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.cli.SharedOptions.NumOption;
 import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
-import dev.diffusion4j.data.AudioConfig;
-import dev.diffusion4j.data.MelImages;
-import dev.diffusion4j.data.Pixels;
-import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.engine.Djl;
-import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.data.ClassNames;
 import dev.diffusion4j.io.ImageFiles;
-import dev.diffusion4j.model.Denoiser;
-import dev.diffusion4j.model.UNet;
-import dev.diffusion4j.model.UNetConfig;
-import dev.diffusion4j.sample.Guidance;
-import dev.diffusion4j.sample.Sampler;
-import dev.diffusion4j.sample.SamplerSpec;
-import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Builtins;
-import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,43 +87,49 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Output kind = checkOutputs();
         Path given = checkpoint.pathOr(Builtins.DEFAULT);
-        Checkpoint ckpt = Checkpoints.open(given);
         if (noEma && Builtins.names(given)) {
             throw new UserInputException("--no-ema: a built-in model ships only its EMA weights");
         }
-        GaussianDiffusion diffusion = ckpt.config().diffusion().build();
-        Sampler s;
+        long start = System.nanoTime();
+        try (DiffusionModel model = open(given)) {
+            Classes classes = classes(model.info());
+            SampleRequest request = request(model, classes);
+            Trajectory traj = trajectory == null ? null : new Trajectory(model.steps(request), Math.min(4, Math.min(classes.total(), batch.batch)));
+            long loopStart = System.nanoTime();
+            Samples samples = model.sample(request, traj == null ? SampleListener.NONE : traj);
+            double secs = (System.nanoTime() - start) / 1e9;
+            double loopSecs = (System.nanoTime() - loopStart) / 1e9;
+            write(kind, samples, classes);
+            if (traj != null) {
+                traj.write(trajectory, model.info());
+            }
+            spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
+                    + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), sampler.kind, model.steps(request),
+                    model.info().name(), secs, loopSecs, secs - loopSecs, out);
+        }
+        return 0;
+    }
+
+    private DiffusionModel open(Path given) {
         try {
-            s = sampler.spec().build(diffusion);
+            return DiffusionModel.open(new ModelSource(given), noEma ? Weights.RAW : Weights.EMA);
+        } catch (IOException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
+    }
+
+    /** The request the options make, checked against the model: a sampler the schedule cannot run is a usage error. */
+    private SampleRequest request(DiffusionModel model, Classes classes) {
+        List<String> labels = classes.labels() == null ? List.of()
+                : Arrays.stream(classes.labels()).mapToObj(k -> ClassNames.name((int) k, model.info().classNames())).toList();
+        SampleRequest request = SampleRequest.builder().count(classes.total()).batch(batch.batch).labels(labels).guidance(classes.guidance())
+                .sampler(sampler.spec()).seed(seed.seed).build();
+        try {
+            model.check(request);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Classes classes = classes(ckpt);
-        Trajectory traj = trajectory == null ? null : new Trajectory(s.timesteps().length, Math.min(4, Math.min(classes.total(), batch.batch)));
-        long start = System.nanoTime();
-        Djl.engine();
-        long loopStart;
-        byte[] pixels;
-        try (NDManager m = NDManager.newBaseManager()) {
-            UNet model = ckpt.model(m, !noEma);
-            Denoiser net = Denoiser.of(model, new ParameterStore(m, false));
-            if (classes.labels() != null) {
-                net = Guidance.of(net, classes.guidance(), ckpt.config().model().nullLabel());
-            }
-            loopStart = System.nanoTime();
-            pixels = SamplingLoop.generate(net, s, classes.total(), batch.batch, ckpt.config().model().channels(),
-                    ckpt.config().model().height(), ckpt.config().model().width(), Randomness.of(seed.seed), classes.labels(), m, traj, null);
-        }
-        double secs = (System.nanoTime() - start) / 1e9;
-        double loopSecs = (System.nanoTime() - loopStart) / 1e9;
-        write(kind, ckpt, pixels, classes);
-        if (traj != null) {
-            traj.write(trajectory, ckpt.config().model());
-        }
-        spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
-                + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), sampler.kind, s.timesteps().length,
-                ckpt.name(), secs, loopSecs, secs - loopSecs, out);
-        return 0;
+        return request;
     }
 
     /**
@@ -149,11 +146,10 @@ public final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    private Classes classes(Checkpoint ckpt) {
-        UNetConfig mc = ckpt.config().model();
-        if (!mc.conditional()) {
+    private Classes classes(ModelInfo info) {
+        if (!info.conditional()) {
             if (classTokens != null || guidance != null) {
-                throw new UserInputException("--class and --guidance need a class-conditional model; " + ckpt.name()
+                throw new UserInputException("--class and --guidance need a class-conditional model; " + info.name()
                         + " has model.classes = 0");
             }
             return new Classes(null, null, 0, 1, num.num);
@@ -162,22 +158,22 @@ public final class SampleCommand implements Callable<Integer> {
         if (!(w >= 0) || !Double.isFinite(w)) {
             throw new ParameterException(spec.commandLine(), "--guidance must be ≥ 0, got " + w);
         }
-        List<String> names = ckpt.config().classNames();
+        List<String> names = info.classNames();
         if (classTokens == null) {
             long[] labels = new long[num.num];
             for (int i = 0; i < labels.length; i++) {
-                labels[i] = i % mc.classes();
+                labels[i] = i % info.classes();
             }
             return new Classes(labels, null, 0, w, num.num);
         }
-        List<Integer> chosen = ClassChoice.resolve(classTokens, names, mc.classes());
+        List<Integer> chosen = ClassChoice.resolve(classTokens, names, info.classes());
         boolean numGiven = spec.commandLine().getParseResult().hasMatchedOption("--num");
         int perClass = numGiven ? num.num : chosen.size() == 1 ? 64 : 10;
         long[] labels = new long[chosen.size() * perClass];
         List<String> rows = new ArrayList<>();
         for (int r = 0; r < chosen.size(); r++) {
             Arrays.fill(labels, r * perClass, (r + 1) * perClass, chosen.get(r));
-            rows.add(ClassChoice.name(chosen.get(r), names));
+            rows.add(ClassNames.name(chosen.get(r), names));
         }
         return new Classes(labels, rows, perClass, w, labels.length);
     }
@@ -202,48 +198,26 @@ public final class SampleCommand implements Callable<Integer> {
         return kind;
     }
 
-    /** A grid, an array, one PNG per sample, or (for an audio run) one WAV and one mel picture per sample. */
-    private void write(Output kind, Checkpoint ckpt, byte[] pixels, Classes classes) throws IOException {
-        UNetConfig mc = ckpt.config().model();
-        int c = mc.channels();
-        int h = mc.height();
-        int w = mc.width();
-        int n = classes.total();
+    /** A grid (one row per class when several were asked for), an array, or one file per sample. */
+    private void write(Output kind, Samples samples, Classes classes) throws IOException {
         switch (kind) {
-            case PNG -> ImageFiles.writePng(out, classes.rowNames() != null && classes.rowNames().size() > 1
-                    ? ImageFiles.labelledGrid(pixels, classes.rowNames(), classes.perRow(), c, h, w, 2)
-                    : ImageFiles.grid(pixels, n, c, h, w, (int) Math.ceil(Math.sqrt(n)), 2));
-            case NPY -> ImageFiles.writeNpy(out, pixels, n, c, h, w);
-            case DIRECTORY -> {
-                Files.createDirectories(out);
-                if (ckpt.config().usesAudio()) {
-                    AudioConfig audio = ckpt.config().audio();
-                    for (int i = 0; i < n; i++) {
-                        String stem = stem(i, classes, ckpt.config().classNames());
-                        ImageFiles.writePng(out.resolve(stem + ".png"), ImageFiles.scaled(ImageFiles.image(pixels, i, c, h, w), 4));
-                        MelImages.soundOf(pixels, i, audio, Randomness.of(seed.seed).derive("phases").step(i)).write(out.resolve(stem + ".wav"));
-                    }
-                    ImageFiles.writePng(out.resolve("grid.png"), ImageFiles.grid(pixels, n, c, h, w, (int) Math.ceil(Math.sqrt(n)), 2));
+            case PNG -> {
+                if (classes.rowNames() != null && classes.rowNames().size() > 1) {
+                    samples.writeClassGrid(out, classes.perRow());
                 } else {
-                    for (int i = 0; i < n; i++) {
-                        ImageFiles.writePng(out.resolve(stem(i, classes, ckpt.config().classNames()) + ".png"), ImageFiles.image(pixels, i, c, h, w));
-                    }
+                    samples.writeGrid(out);
                 }
             }
+            case NPY -> samples.writeNpy(out);
+            case DIRECTORY -> samples.writeFiles(out);
         }
-    }
-
-    /** A sample's file name without extension: its number, and the class it was drawn for (sample-00003-three). */
-    private static String stem(int i, Classes classes, List<String> names) {
-        String number = String.format(Locale.ROOT, "sample-%05d", i);
-        return classes.labels() == null ? number : number + "-" + ClassChoice.name((int) classes.labels()[i], names);
     }
 
     /**
      * x_t and the predicted x_0 of the first batch's first few samples at a dozen evenly spread steps;
      * written as rows (per sample: x_t, then x_0) and columns (the steps, noisiest first).
      */
-    private static final class Trajectory implements SamplingLoop.Observer {
+    private static final class Trajectory implements SampleListener {
         private final int[] showAt;
         private final int rows;
         private final List<byte[]> xs = new ArrayList<>();
@@ -259,19 +233,28 @@ public final class SampleCommand implements Callable<Integer> {
         }
 
         @Override
-        public void after(int i, int t, NDArray sample, NDArray predX0) {
+        public boolean wantsPreviews() {
+            return true;
+        }
+
+        @Override
+        public void onStep(SampleStep step) {
+            if (step.firstSample() != 0) {
+                return;
+            }
+            int per = step.sample().channels() * step.sample().height() * step.sample().width();
             for (int k : showAt) {
-                if (k == i) {
-                    xs.add(Pixels.toBytes(sample.get("0:" + rows)));
-                    x0s.add(Pixels.toBytes(predX0.get("0:" + rows)));
+                if (k == step.step()) {
+                    xs.add(Arrays.copyOf(step.sample().pixels(), rows * per));
+                    x0s.add(Arrays.copyOf(step.predictedX0().pixels(), rows * per));
                 }
             }
         }
 
-        void write(Path file, UNetConfig mc) throws IOException {
-            int h = mc.height();
-            int w = mc.width();
-            int per = mc.channels() * h * w;
+        void write(Path file, ModelInfo info) throws IOException {
+            int h = info.height();
+            int w = info.width();
+            int per = info.channels() * h * w;
             int cols = xs.size();
             byte[] tiles = new byte[2 * rows * cols * per];
             int k = 0;
@@ -282,7 +265,7 @@ public final class SampleCommand implements Callable<Integer> {
                     }
                 }
             }
-            ImageFiles.writePng(file, ImageFiles.grid(tiles, 2 * rows * cols, mc.channels(), h, w, cols, 2));
+            ImageFiles.writePng(file, ImageFiles.grid(tiles, 2 * rows * cols, info.channels(), h, w, cols, 2));
         }
     }
 }

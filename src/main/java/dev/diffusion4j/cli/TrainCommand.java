@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.DataSpec;
@@ -229,7 +230,7 @@ public final class TrainCommand implements Callable<Integer> {
         return (ema, count, rng) -> {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray labels = classes == 0 ? null : m.create(java.util.stream.LongStream.range(0, count).map(i -> i % classes).toArray());
-                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, h, w), rng, 0, labels, m, null, null));
+                return Pixels.toBytes(SamplingLoop.sample(ema, sampler, new Shape(count, c, h, w), rng, 0, labels, m, null, null, CancelToken.NONE));
             }
         };
     }

@@ -27,4 +27,9 @@ public final class ClassNames {
         String range = "0.." + (classes - 1);
         return names.isEmpty() ? range : range + " or " + String.join(", ", names);
     }
+
+    /** The name of label k: its class name, or the number. */
+    public static String name(int k, List<String> names) {
+        return k < names.size() ? names.get(k) : Integer.toString(k);
+    }
 }

@@ -95,6 +95,12 @@ public record Wav(float[] samples, int sampleRate) {
 
     /** Writes 16-bit mono PCM, clipping to [-1, 1], atomically. */
     public void write(Path file) throws IOException {
+        byte[] bytes = bytes();
+        AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
+    /** The WAV file, 16-bit mono PCM, clipped to [-1, 1]. */
+    public byte[] bytes() {
         byte[] pcm = new byte[samples.length * 2];
         for (int i = 0; i < samples.length; i++) {
             float s = Math.max(-1f, Math.min(1f, samples[i]));
@@ -103,11 +109,13 @@ public record Wav(float[] samples, int sampleRate) {
             pcm[2 * i + 1] = (byte) (v >> 8);
         }
         AudioFormat f = new AudioFormat(sampleRate, 16, 1, true, false);
-        AtomicFiles.write(file, out -> {
-            try (AudioInputStream ais = new AudioInputStream(new ByteArrayInputStream(pcm), f, samples.length)) {
-                AudioSystem.write(ais, AudioFileFormat.Type.WAVE, out);
-            }
-        });
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(pcm.length + 64);
+        try (AudioInputStream ais = new AudioInputStream(new ByteArrayInputStream(pcm), f, samples.length)) {
+            AudioSystem.write(ais, AudioFileFormat.Type.WAVE, out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("encoding a WAV in memory", e);
+        }
+        return out.toByteArray();
     }
 
     /** Seconds of sound. */

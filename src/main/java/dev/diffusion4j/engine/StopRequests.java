@@ -19,8 +19,11 @@ public final class StopRequests {
 
     private StopRequests() {}
 
-    /** Thrown by a loop that stops on request, after keeping what it had finished. */
-    public static final class Stopped extends RuntimeException {
+    /**
+     * Thrown by a loop that stops on request (a signal, a set {@link CancelToken}, an interrupted thread), after
+     * keeping what it had finished; a library caller catches it as a {@link java.util.concurrent.CancellationException}.
+     */
+    public static final class Stopped extends java.util.concurrent.CancellationException {
         private static final long serialVersionUID = 1L;
 
         public Stopped(String message) {

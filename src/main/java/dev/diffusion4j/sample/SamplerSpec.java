@@ -29,6 +29,31 @@ public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlu
         this(kind, steps, eta, null);
     }
 
+    /** The paper's ancestral sampler over all T steps (Algorithm 2). */
+    public static SamplerSpec ddpm() {
+        return new SamplerSpec(Kind.DDPM, null, 0);
+    }
+
+    /** DDIM with η = 0 (deterministic) on {@code steps} evenly spaced timesteps. */
+    public static SamplerSpec ddim(int steps) {
+        return new SamplerSpec(Kind.DDIM, steps, 0);
+    }
+
+    /** DDIM with the given η (1: as stochastic as DDPM) on {@code steps} evenly spaced timesteps. */
+    public static SamplerSpec ddim(int steps, double eta) {
+        return new SamplerSpec(Kind.DDIM, steps, eta);
+    }
+
+    /** DPM-Solver++(2M) with {@code steps} evaluations on the default grid: the default sampler at 20. */
+    public static SamplerSpec dpmSolverPlusPlus(int steps) {
+        return new SamplerSpec(Kind.DPM_SOLVER_PP, steps, 0);
+    }
+
+    /** SDE-DPM-Solver++(2M) with {@code steps} evaluations on the default grid. */
+    public static SamplerSpec sdeDpmSolverPlusPlus(int steps) {
+        return new SamplerSpec(Kind.SDE_DPM_SOLVER_PP, steps, 0);
+    }
+
     /** The samplers, by the names the command line uses. */
     public enum Kind {
         /** Ancestral sampling over all T steps, the paper's Algorithm 2. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.data.Pixels;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.model.Denoiser;
@@ -21,11 +22,12 @@ public final class SamplingLoop {
     private SamplingLoop() {}
 
     /**
-     * Called after each step with the step index, the timestep, the new sample and the predicted x_0;
-     * the arrays are freed after the call, so copy what you keep.
+     * Called after each step with the index of the batch's first sample, the step index, the timestep, the new
+     * sample and the predicted x_0; the arrays are freed after the call, so copy what you keep.
      */
+    @FunctionalInterface
     public interface Observer {
-        void after(int i, int t, NDArray sample, NDArray predX0);
+        void after(long firstItem, int i, int t, NDArray sample, NDArray predX0);
     }
 
     /** (B) timesteps all equal to {@code t}, in the manager of {@code like}. */
@@ -42,10 +44,12 @@ public final class SamplingLoop {
      * @param labels (B) class labels for a class-conditional network, or null
      * @param observer may be null
      * @param progress called with the number of steps done, may be null
+     * @param cancel checked after every step
      * @return x_0 in [-1, 1] (clipped), in {@code m}
+     * @throws StopRequests.Stopped when {@code cancel} asks, with every array of the call freed
      */
     public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, Randomness rng, long firstItem, NDArray labels,
-            NDManager m, Observer observer, IntConsumer progress) {
+            NDManager m, Observer observer, IntConsumer progress, CancelToken cancel) {
         NDArray x = rng.derive("x_T").normalPerItem(m, shape, firstItem);
         Randomness noises = rng.derive("noise");
         int[] ts = sampler.timesteps();
@@ -62,7 +66,7 @@ public final class SamplingLoop {
                 NDArray noise = sampler.stochastic() ? noises.step(i).normalPerItem(step, shape, firstItem) : null;
                 StepOutput o = sampler.step(out, i, xi, noise, previousPredX0);
                 if (observer != null) {
-                    observer.after(i, ts[i], o.prevSample(), o.predX0());
+                    observer.after(firstItem, i, ts[i], o.prevSample(), o.predX0());
                 }
                 x = o.prevSample();
                 x.attach(m);
@@ -72,7 +76,11 @@ public final class SamplingLoop {
             if (progress != null) {
                 progress.accept(i + 1);
             }
-            StopRequests.check("no samples written");
+            if (cancel.stopRequested()) {
+                x.close();
+                previousPredX0.close();
+                cancel.check("no samples written");
+            }
         }
         if (previousPredX0 != null) {
             previousPredX0.close();
@@ -84,17 +92,19 @@ public final class SamplingLoop {
      * {@code num} samples as 8-bit NCHW pixels, drawn in batches; sample j is the same in any batch.
      *
      * @param labels the class label of each sample for a class-conditional network, or null
-     * @param firstBatch observes the first batch's steps, may be null
+     * @param observer observes every batch's steps, may be null
+     * @param progress called with the number of samples done after each batch, may be null
+     * @param cancel checked after every step
      */
     public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int height, int width,
-            Randomness rng, long[] labels, NDManager m, Observer firstBatch, IntConsumer progress) {
+            Randomness rng, long[] labels, NDManager m, Observer observer, IntConsumer progress, CancelToken cancel) {
         int per = channels * height * width;
         byte[] pixels = new byte[num * per];
         for (int from = 0; from < num; from += batch) {
             int b = Math.min(batch, num - from);
             try (NDManager bm = m.newSubManager()) {
                 NDArray y = labels == null ? null : bm.create(java.util.Arrays.copyOfRange(labels, from, from + b));
-                NDArray x = sample(model, sampler, new Shape(b, channels, height, width), rng, from, y, bm, from == 0 ? firstBatch : null, null);
+                NDArray x = sample(model, sampler, new Shape(b, channels, height, width), rng, from, y, bm, observer, null, cancel);
                 byte[] part = Pixels.toBytes(x);
                 System.arraycopy(part, 0, pixels, from * per, part.length);
             }

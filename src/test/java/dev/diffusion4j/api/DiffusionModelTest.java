@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diffusion4j.cli.Main;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.testing.BuiltinModels;
 import dev.diffusion4j.testing.Skips;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +34,7 @@ class DiffusionModelTest {
 
                 List<Integer> progress = new ArrayList<>();
                 Samples sevens = model.sample(SampleRequest.builder().count(3).label("7").batch(2).seed(5)
-                        .sampler(new SamplerSpec(SamplerSpec.Kind.DPM_SOLVER_PP, 4, 0)).build(), progress::add);
+                        .sampler(SamplerSpec.dpmSolverPlusPlus(4)).build(), SampleListener.onSamplesDone(progress::add));
                 assertThat(progress).containsExactly(2, 3);
                 assertThat(sevens.labels()).containsExactly(7, 7, 7);
                 assertThat(sevens.images()).hasSize(3).allSatisfy(img -> assertThat(img.getWidth()).isEqualTo(28));
@@ -49,8 +51,79 @@ class DiffusionModelTest {
                 sevens.writeNpy(again);
                 assertThat(Files.readAllBytes(again)).isEqualTo(file);
 
-                assertThatThrownBy(() -> model.sample(SampleRequest.builder().label("eleven").build(), n -> {}))
+                assertThatThrownBy(() -> model.sample(SampleRequest.builder().label("eleven").build()))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("label 'eleven': not a class of builtin:mnist");
+            }
+        });
+    }
+
+    @Test
+    void aCallEndsOnItsCancelTokenOrAnInterruptAndFreesWhatItHeld(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                int weights = model.nativeArrays();
+                SampleRequest request = SampleRequest.builder().count(4).batch(2).sampler(SamplerSpec.ddim(10)).build();
+                CancelToken token = CancelToken.create();
+                List<Integer> seen = new ArrayList<>();
+                SampleListener cancelAtThree = new SampleListener() {
+                    @Override
+                    public void onStep(SampleStep s) {
+                        seen.add(s.step());
+                        if (s.step() == 2) {
+                            token.cancel();
+                        }
+                    }
+                };
+                assertThatThrownBy(() -> model.sample(request, cancelAtThree, token)).isInstanceOf(CancellationException.class)
+                        .hasMessage("cancelled: stopped; no samples written");
+                assertThat(seen).as("stops after the step in flight").containsExactly(0, 1, 2);
+                assertThat(model.nativeArrays()).as("the call's arrays are freed").isEqualTo(weights);
+
+                SampleListener interruptAtOne = new SampleListener() {
+                    @Override
+                    public void onStep(SampleStep s) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                try {
+                    assertThatThrownBy(() -> model.sample(request, interruptAtOne)).isInstanceOf(CancellationException.class)
+                            .hasMessage("interrupted: stopped; no samples written");
+                } finally {
+                    Thread.interrupted();
+                }
+                assertThat(model.nativeArrays()).isEqualTo(weights);
+                assertThat(model.sample(request).count()).as("the model still samples after both").isEqualTo(4);
+            }
+        });
+    }
+
+    @Test
+    void previewsCarryEveryStepsSampleAndPredictedX0(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                List<SampleStep> steps = new ArrayList<>();
+                SampleListener all = new SampleListener() {
+                    @Override
+                    public boolean wantsPreviews() {
+                        return true;
+                    }
+
+                    @Override
+                    public void onStep(SampleStep s) {
+                        steps.add(s);
+                    }
+                };
+                Samples out = model.sample(SampleRequest.builder().count(3).batch(2).label("4").sampler(SamplerSpec.ddim(5)).build(), all);
+                assertThat(steps).extracting(SampleStep::firstSample).containsExactly(0L, 0L, 0L, 0L, 0L, 2L, 2L, 2L, 2L, 2L);
+                assertThat(steps).extracting(SampleStep::timestep).as("t runs from T to 1").startsWith(1000).endsWith(1);
+                SampleStep last = steps.get(4);
+                assertThat(last.predictedX0().count()).isEqualTo(2);
+                assertThat(last.sample().labels()).containsExactly(4, 4);
+                assertThat(last.sample().pixels()).as("the last step's x_t is the first batch's result")
+                        .isEqualTo(Arrays.copyOf(out.pixels(), 2 * 28 * 28));
+                assertThat(steps.get(0).sample().pixels()).isNotEqualTo(last.sample().pixels());
             }
         });
     }

@@ -13,6 +13,7 @@ import dev.diffusion4j.diffusion.LossType;
 import dev.diffusion4j.diffusion.PredictionType;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.BetaSchedule;
@@ -65,7 +66,7 @@ class DpmSolverTest {
     }
 
     private static double[] run(Sampler sampler, Denoiser model, Shape shape, NDManager m) {
-        return doubles(SamplingLoop.sample(model, sampler, shape, Randomness.of(11), 0, null, m, null, null));
+        return doubles(SamplingLoop.sample(model, sampler, shape, Randomness.of(11), 0, null, m, null, null, CancelToken.NONE));
     }
 
     /**

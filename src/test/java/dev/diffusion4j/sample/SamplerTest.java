@@ -13,6 +13,7 @@ import dev.diffusion4j.diffusion.LossType;
 import dev.diffusion4j.diffusion.PredictionType;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Ops;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.schedule.BetaSchedule;
@@ -71,7 +72,7 @@ class SamplerTest {
         try (NDManager m = Tensors.manager(4)) {
             NDArray target = m.randomUniform(-0.9f, 0.9f, new Shape(2, 1, 3, 3));
             Denoiser oracle = (x, t, y) -> d.predictEpsFromX0(x, t, target);
-            NDArray out = SamplingLoop.sample(oracle, new DdimSampler(d, 20, 0), new Shape(2, 1, 3, 3), Randomness.of(9), 0, null, m, null, null);
+            NDArray out = SamplingLoop.sample(oracle, new DdimSampler(d, 20, 0), new Shape(2, 1, 3, 3), Randomness.of(9), 0, null, m, null, null, CancelToken.NONE);
             assertThat(maxAbsDiff(doubles(out), doubles(target))).isLessThan(1e-3);
         }
     }
@@ -82,13 +83,13 @@ class SamplerTest {
         Denoiser model = (x, t, y) -> Ops.mul(x, 0.1);
         try (NDManager m = Tensors.manager(1)) {
             Shape shape = new Shape(2, 1, 4, 4);
-            double[] a = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, null, m, null, null));
-            double[] b = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, null, m, null, null));
-            double[] c = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(6), 0, null, m, null, null));
+            double[] a = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, null, m, null, null, CancelToken.NONE));
+            double[] b = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(5), 0, null, m, null, null, CancelToken.NONE));
+            double[] c = doubles(SamplingLoop.sample(model, new DdpmSampler(d), shape, Randomness.of(6), 0, null, m, null, null, CancelToken.NONE));
             assertThat(a).containsExactly(b);
             assertThat(a).isNotEqualTo(c);
             int[] calls = {0};
-            SamplingLoop.sample(model, new DdimSampler(d, 10, 0.5), shape, Randomness.of(5), 0, null, m, (i, t, x, x0) -> calls[0]++, null);
+            SamplingLoop.sample(model, new DdimSampler(d, 10, 0.5), shape, Randomness.of(5), 0, null, m, (first, i, t, x, x0) -> calls[0]++, null, CancelToken.NONE);
             assertThat(calls[0]).isEqualTo(10);
         }
     }
