@@ -58,6 +58,36 @@ public sealed interface DataSpec {
         }
     }
 
+    /** The MNIST digits shipped in the jar. */
+    static DataSpec embedded() {
+        return new Embedded();
+    }
+
+    /** MNIST's IDX files in {@code dir}. */
+    static DataSpec mnist(Path dir) {
+        return new Mnist(dir, false);
+    }
+
+    /** Fashion-MNIST's IDX files in {@code dir}. */
+    static DataSpec fashionMnist(Path dir) {
+        return new Mnist(dir, true);
+    }
+
+    /** CIFAR-10's binary batches in {@code dir}. */
+    static DataSpec cifar10(Path dir) {
+        return new Cifar10(dir);
+    }
+
+    /** The PNG and JPEG files under {@code dir}; a class-conditional model takes its classes from the subfolders. */
+    static DataSpec images(Path dir) {
+        return new Images(dir);
+    }
+
+    /** The WAV files under {@code dir}, as log-mel spectrograms. */
+    static DataSpec wav(Path dir) {
+        return new Wav(dir);
+    }
+
     /**
      * Parses a spec.
      *

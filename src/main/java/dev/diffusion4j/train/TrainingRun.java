@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.io.AtomicFiles;
@@ -27,15 +28,22 @@ public final class TrainingRun {
 
     private TrainingRun() {}
 
-    /** Where progress goes: a progress bar on a terminal, log lines elsewhere. */
-    public interface Progress {
-        void started(long from, long to);
+    /** What a run reports as it goes, on its own thread; every method has a no-op default. */
+    public interface Listener {
+        /** Before the first step, with the step the run starts after and the one it ends at. */
+        default void started(long from, long to) {}
 
-        void logged(long step, long to, double loss, double imagesPerSec);
+        /** After every optimiser step. */
+        default void step(StepStats stats) {}
 
-        void message(String line);
+        /** After each window of {@code output.logEvery} steps, as metrics.csv gets its row. */
+        default void logged(long step, long to, double loss, double imagesPerSec) {}
 
-        void finished();
+        /** After a sample grid is written. */
+        default void preview(long step, Path png) {}
+
+        /** After a checkpoint is written (atomically). */
+        default void checkpoint(long step, Path dir) {}
     }
 
     /**
@@ -50,11 +58,12 @@ public final class TrainingRun {
 
     /**
      * Runs the trainer up to {@code training.steps}, drawing sample grids with {@code preview}. A stop
-     * request ({@link StopRequests}) ends it after the step in flight, with a checkpoint of that step.
+     * request ({@link CancelToken}: cancelled, interrupted, or a signal) ends it after the step in flight,
+     * with a checkpoint of that step.
      *
      * @throws StopRequests.Stopped after that checkpoint, naming it and how to resume
      */
-    public static void run(Trainer tr, Path runDir, Progress progress, Preview preview) throws IOException {
+    public static void run(Trainer tr, Path runDir, Listener progress, Preview preview, CancelToken cancel) throws IOException {
         TrainConfig c = tr.config();
         Files.createDirectories(runDir);
         AtomicFiles.write(runDir.resolve("config.json"), out -> out.write(Configs.toJson(c).getBytes(StandardCharsets.UTF_8)));
@@ -66,6 +75,7 @@ public final class TrainingRun {
         try (BufferedWriter w = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             while (tr.currentStep() < to) {
                 StepStats s = tr.step();
+                progress.step(s);
                 window.add(s);
                 long k = s.step();
                 boolean last = k == to;
@@ -77,22 +87,20 @@ public final class TrainingRun {
                     window.reset();
                 }
                 if ((c.output().sampleEvery() > 0 && k % c.output().sampleEvery() == 0) || last) {
-                    progress.message("samples at step " + k + ": " + writeSamples(tr, runDir, preview));
+                    progress.preview(k, writeSamples(tr, runDir, preview));
                     window.restartClock();
                 }
-                boolean stop = StopRequests.requested();
+                boolean stop = cancel.stopRequested();
                 if (k % c.output().checkpointEvery() == 0 || last || stop) {
                     Path ckpt = tr.checkpoint(runDir);
                     writeLossCurve(metrics, runDir.resolve("loss.png"));
-                    progress.message("checkpoint at step " + k + ": " + ckpt);
+                    progress.checkpoint(k, ckpt);
                     window.restartClock();
                     if (!last) {
-                        StopRequests.check("checkpoint at step " + k + " in " + ckpt + "; resume with: diffusion4j train --resume " + runDir);
+                        cancel.check("checkpoint at step " + k + " in " + ckpt + "; resume with: diffusion4j train --resume " + runDir);
                     }
                 }
             }
-        } finally {
-            progress.finished();
         }
     }
 

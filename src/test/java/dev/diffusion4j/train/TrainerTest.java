@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.CancelToken;
 import dev.diffusion4j.io.SafeTensors;
 import java.nio.file.Path;
 import java.util.Map;
@@ -81,7 +82,7 @@ class TrainerTest {
                 new TrainConfig.Training(50, 8, 1e12, 0, 0.0, 0.9, 0.999, 1e-8, 0.0, 0.9, true, 7, false),
                 new TrainConfig.Output(1, 0, 1, 100, 4, 5));
         try (Trainer t = Trainer.fresh(c, TinyRuns.blobs(20))) {
-            assertThatThrownBy(() -> TrainingRun.run(t, dir, new Silent(), (ema, count, seed) -> new byte[count * 64]))
+            assertThatThrownBy(() -> TrainingRun.run(t, dir, new Silent(), (ema, count, seed) -> new byte[count * 64], CancelToken.NONE))
                     .isInstanceOf(DivergedException.class)
                     .hasMessageContaining("diverged at step");
             long bad = t.currentStep() + 1;
@@ -169,17 +170,5 @@ class TrainerTest {
         assertThat(c.at(100, 1e-3, 10, 100, 20)).isZero();
     }
 
-    static final class Silent implements TrainingRun.Progress {
-        @Override
-        public void started(long from, long to) {}
-
-        @Override
-        public void logged(long step, long to, double loss, double imagesPerSec) {}
-
-        @Override
-        public void message(String line) {}
-
-        @Override
-        public void finished() {}
-    }
+    static final class Silent implements TrainingRun.Listener {}
 }
