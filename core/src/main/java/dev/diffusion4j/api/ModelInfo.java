@@ -1,0 +1,52 @@
+package dev.diffusion4j.api;
+
+import dev.diffusion4j.diffusion.PredictionType;
+import java.util.List;
+
+/**
+ * What a model is: {@code model.info().classNames()}.
+ *
+ * @param name how it was opened, e.g. {@code builtin:mnist (step 13000)} or the checkpoint's path
+ * @param audio whether its images are log-mel spectrograms of sound
+ * @param channels image channels
+ * @param height image height (mel bands for sound)
+ * @param width image width (frames for sound)
+ * @param classes number of class labels; 0 for an unconditional model
+ * @param classNames the labels' names in label order, possibly empty
+ * @param prediction what the network predicts
+ * @param schedule the noise schedule's name, e.g. {@code linear} or {@code cosine}
+ * @param timesteps T of its noise schedule
+ * @param step optimiser steps it was trained for
+ * @param parameters number of network parameters
+ */
+public record ModelInfo(String name, boolean audio, int channels, int height, int width, int classes, List<String> classNames,
+        PredictionType prediction, String schedule, int timesteps, long step, long parameters) {
+    /**
+     * Creates a model's description, keeping an unmodifiable copy of {@code classNames}.
+     *
+     * @param name how it was opened
+     * @param audio whether its images are log-mel spectrograms of sound
+     * @param channels image channels
+     * @param height image height
+     * @param width image width
+     * @param classes number of class labels; 0 for an unconditional model
+     * @param classNames the labels' names in label order, possibly empty
+     * @param prediction what the network predicts
+     * @param schedule the noise schedule's name
+     * @param timesteps T of its noise schedule
+     * @param step optimiser steps it was trained for
+     * @param parameters number of network parameters
+     */
+    public ModelInfo {
+        classNames = List.copyOf(classNames);
+    }
+
+    /**
+     * Whether {@code SampleRequest.Builder.label} applies.
+     *
+     * @return whether the model is class-conditional
+     */
+    public boolean conditional() {
+        return classes > 0;
+    }
+}

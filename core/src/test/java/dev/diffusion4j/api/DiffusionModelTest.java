@@ -1,0 +1,154 @@
+package dev.diffusion4j.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.diffusion4j.engine.CancelToken;
+import dev.diffusion4j.engine.Randomness;
+import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.sample.Guidance;
+import dev.diffusion4j.sample.SamplerSpec;
+import dev.diffusion4j.sample.SamplingLoop;
+import dev.diffusion4j.train.Checkpoint;
+import dev.diffusion4j.testing.BuiltinModels;
+import dev.diffusion4j.testing.Skips;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The library's sampling: what a model says it is, progress, previews, cancellation, bad requests. */
+class DiffusionModelTest {
+    @Test
+    void samplesTheBuiltInModelAndSaysWhatItIs(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                ModelInfo info = model.info();
+                assertThat(info.name()).matches("builtin:mnist \\(step \\d+\\)");
+                assertThat(info.classNames()).hasSize(10).startsWith("0");
+                assertThat(List.of(info.channels(), info.height(), info.width(), info.classes())).containsExactly(1, 28, 28, 10);
+                assertThat(info.parameters()).isPositive();
+
+                List<Integer> progress = new ArrayList<>();
+                Samples sevens = model.sample(SampleRequest.builder().count(3).label("7").batch(2).seed(5)
+                        .sampler(SamplerSpec.dpmSolverPlusPlus(4)).build(), SampleListener.onSamplesDone(progress::add));
+                assertThat(progress).containsExactly(2, 3);
+                assertThat(sevens.labels()).containsExactly(7, 7, 7);
+                assertThat(sevens.images()).hasSize(3).allSatisfy(img -> assertThat(img.getWidth()).isEqualTo(28));
+
+                assertThat(sevens.pixels()).as("the API's pixels are the sampling loop's, byte for byte").isEqualTo(byHand(3, 7, 5, 4, 2));
+                Path npy = dir.resolve("sevens.npy");
+                sevens.writeNpy(npy);
+                byte[] file = Files.readAllBytes(npy);
+                assertThat(Arrays.copyOfRange(file, file.length - sevens.pixels().length, file.length)).isEqualTo(sevens.pixels());
+
+                assertThatThrownBy(() -> model.sample(SampleRequest.builder().label("eleven").build()))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("label 'eleven': not a class of builtin:mnist");
+            }
+        });
+    }
+
+    /** The built-in model sampled without the API: the checkpoint's EMA network, guidance 1.5, DPM-Solver++, the loop. */
+    private static byte[] byHand(int count, long label, long seed, int steps, int batch) throws Exception {
+        Checkpoint ckpt = Checkpoint.open(Path.of("builtin:mnist"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Denoiser net = Guidance.of(Denoiser.of(ckpt.model(m, true), new ParameterStore(m, false)), 1.5, ckpt.config().model().nullLabel());
+            long[] labels = new long[count];
+            Arrays.fill(labels, label);
+            return SamplingLoop.generate(net, SamplerSpec.dpmSolverPlusPlus(steps).build(ckpt.config().diffusion().build()), count, batch, 1, 28,
+                    28, Randomness.of(seed), labels, m, null, null, CancelToken.NONE);
+        }
+    }
+
+    @Test
+    void aCallEndsOnItsCancelTokenOrAnInterruptAndFreesWhatItHeld(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                int weights = model.nativeArrays();
+                SampleRequest request = SampleRequest.builder().count(4).batch(2).sampler(SamplerSpec.ddim(10)).build();
+                CancelToken token = CancelToken.create();
+                List<Integer> seen = new ArrayList<>();
+                SampleListener cancelAtThree = new SampleListener() {
+                    @Override
+                    public void onStep(SampleStep s) {
+                        seen.add(s.step());
+                        if (s.step() == 2) {
+                            token.cancel();
+                        }
+                    }
+                };
+                assertThatThrownBy(() -> model.sample(request, cancelAtThree, token)).isInstanceOf(CancellationException.class)
+                        .hasMessage("cancelled: stopped; no samples written");
+                assertThat(seen).as("stops after the step in flight").containsExactly(0, 1, 2);
+                assertThat(model.nativeArrays()).as("the call's arrays are freed").isEqualTo(weights);
+
+                SampleListener interruptAtOne = new SampleListener() {
+                    @Override
+                    public void onStep(SampleStep s) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                try {
+                    assertThatThrownBy(() -> model.sample(request, interruptAtOne)).isInstanceOf(CancellationException.class)
+                            .hasMessage("interrupted: stopped; no samples written");
+                } finally {
+                    Thread.interrupted();
+                }
+                assertThat(model.nativeArrays()).isEqualTo(weights);
+                assertThat(model.sample(request).count()).as("the model still samples after both").isEqualTo(4);
+            }
+        });
+    }
+
+    @Test
+    void previewsCarryEveryStepsSampleAndPredictedX0(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                List<SampleStep> steps = new ArrayList<>();
+                SampleListener all = new SampleListener() {
+                    @Override
+                    public boolean wantsPreviews() {
+                        return true;
+                    }
+
+                    @Override
+                    public void onStep(SampleStep s) {
+                        steps.add(s);
+                    }
+                };
+                Samples out = model.sample(SampleRequest.builder().count(3).batch(2).label("4").sampler(SamplerSpec.ddim(5)).build(), all);
+                assertThat(steps).extracting(SampleStep::firstSample).containsExactly(0L, 0L, 0L, 0L, 0L, 2L, 2L, 2L, 2L, 2L);
+                assertThat(steps).extracting(SampleStep::timestep).as("t runs from T to 1").startsWith(1000).endsWith(1);
+                SampleStep last = steps.get(4);
+                assertThat(last.predictedX0().count()).isEqualTo(2);
+                assertThat(last.sample().labels()).containsExactly(4, 4);
+                assertThat(last.sample().pixels()).as("the last step's x_t is the first batch's result")
+                        .isEqualTo(Arrays.copyOf(out.pixels(), 2 * 28 * 28));
+                assertThat(steps.get(0).sample().pixels()).isNotEqualTo(last.sample().pixels());
+            }
+        });
+    }
+
+    @Test
+    void aBadRequestNamesTheField() {
+        assertThatThrownBy(() -> SampleRequest.builder().count(0).build()).hasMessage("count must be at least 1, got 0");
+        assertThatThrownBy(() -> SampleRequest.builder().guidance(-1).build()).hasMessage("guidance must be ≥ 0, got -1.0");
+        assertThatThrownBy(() -> SampleRequest.builder().count(3).labels(List.of("1", "2")).build())
+                .hasMessage("labels must be one for all samples or one per sample, got 2 for 3");
+    }
+
+    @Test
+    void aMissingModelIsAnErrorNamingIt(@TempDir Path dir) {
+        assertThatThrownBy(() -> DiffusionModel.open(ModelSource.runDirectory(dir.resolve("nowhere"))))
+                .hasMessage(dir.resolve("nowhere") + ": no such run or checkpoint directory");
+    }
+}
