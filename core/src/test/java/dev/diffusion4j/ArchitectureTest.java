@@ -28,15 +28,17 @@ class ArchitectureTest {
             Map.entry("train", Set.of("data", "schedule", "diffusion", "model", "optim", "engine", "io")),
             Map.entry("sample", Set.of("data", "schedule", "diffusion", "model", "engine", "io")),
             Map.entry("eval", Set.of("data", "schedule", "diffusion", "model", "optim", "engine", "io")),
+            Map.entry("edit", Set.of("data", "schedule", "diffusion", "model", "sample", "engine", "io")),
             Map.entry("bench", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "engine", "io")),
-            Map.entry("api", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "eval", "engine", "io")),
-            Map.entry("cli", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "eval", "bench", "api", "engine", "io")));
+            Map.entry("api", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "edit", "eval", "engine", "io")),
+            Map.entry("cli", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "edit", "eval", "bench", "api", "engine",
+                    "io")));
 
     private static final Pattern REF = Pattern.compile("dev\\.diffusion4j\\.([a-z]+)\\.");
 
     /** The packages each Maven module holds: the command line apart, so that the library needs none of it. */
     private static final Map<String, Set<String>> MODULES = Map.of(
-            "core", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "eval", "bench", "api", "engine", "io"),
+            "core", Set.of("data", "schedule", "diffusion", "model", "optim", "train", "sample", "edit", "eval", "bench", "api", "engine", "io"),
             "cli", Set.of("cli"));
 
     @Test

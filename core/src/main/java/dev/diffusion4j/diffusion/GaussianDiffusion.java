@@ -61,6 +61,22 @@ public record GaussianDiffusion(
                 .add(extract(s -> Math.sqrt(schedule.beta(s)), t, xPrev).mul(noise));
     }
 
+    /**
+     * A draw from q(x_t | x_s) for s &lt; t, the forward process (2) run from s to t in one go:
+     * x_t = √(ᾱ_t/ᾱ_s) x_s + √(1 - ᾱ_t/ᾱ_s) ε (by (3) the product of α_{s+1} … α_t is ᾱ_t/ᾱ_s; s = 0 is (4) itself, and
+     * t = s + 1 is (2)). Inpainting's resampling (RePaint) and the jumps back of a respaced chain use it.
+     *
+     * @param s the timestep x_s is at, 0 ≤ s &lt; t
+     * @param t the timestep to noise to, ≤ T
+     */
+    public NDArray qSampleFrom(NDArray xs, int s, int t, NDArray noise) {
+        if (s < 0 || t <= s || t > schedule.steps()) {
+            throw new IllegalArgumentException("q(x_t | x_s) needs 0 ≤ s < t ≤ " + schedule.steps() + ", got s = " + s + ", t = " + t);
+        }
+        double ratio = schedule.alphaBar(t) / schedule.alphaBar(s);
+        return Ops.mul(xs, Math.sqrt(ratio)).add(Ops.mul(noise, Math.sqrt(1 - ratio)));
+    }
+
     /** q(x_t | x_0) = N(√ᾱ_t x_0, (1 - ᾱ_t) I), the closed form (4). */
     public Gaussian qMeanVariance(NDArray x0, NDArray t) {
         NDArray mean = extract(schedule::sqrtAlphaBar, t, x0).mul(x0);

@@ -31,8 +31,38 @@ public final class SamplingLoop {
     }
 
     /** (B) timesteps all equal to {@code t}, in the manager of {@code like}. */
-    static NDArray timestepArray(NDArray like, int t) {
+    public static NDArray timestepArray(NDArray like, int t) {
         return like.getManager().full(new Shape(like.getShape().get(0)), t, DataType.INT64);
+    }
+
+    /**
+     * What an editing method changes in the loop (inpainting, resampling): the sample after each step, and how many
+     * times each step runs. The default changes nothing, which is plain sampling.
+     */
+    public interface Hook {
+        /** Plain sampling. */
+        Hook NONE = new Hook() {};
+
+        /**
+         * The sample after step i (at {@code timesteps()[i + 1]}, or x_0 after the last step), changed as the method
+         * needs; arrays it makes belong to {@code step}.
+         */
+        default NDArray afterStep(int i, NDArray sample, NDManager step) {
+            return sample;
+        }
+
+        /** How many times step i runs (resampling); 1 by default. */
+        default int repeats(int i) {
+            return 1;
+        }
+
+        /**
+         * Back from the sample after step i to {@code timesteps()[i]}, before step i runs again; {@code repeat}
+         * counts the runs so far (1 after the first).
+         */
+        default NDArray back(int i, int repeat, NDArray sample, NDManager step) {
+            throw new UnsupportedOperationException("this hook does not resample");
+        }
     }
 
     /**
@@ -51,10 +81,24 @@ public final class SamplingLoop {
     public static NDArray sample(Denoiser model, Sampler sampler, Shape shape, Randomness rng, long firstItem, NDArray labels,
             NDManager m, Observer observer, IntConsumer progress, CancelToken cancel) {
         NDArray x = rng.derive("x_T").normalPerItem(m, shape, firstItem);
+        return run(model, sampler, x, 0, rng, firstItem, labels, m, Hook.NONE, observer, progress, cancel);
+    }
+
+    /**
+     * The loop from step {@code from} (the sample {@code x} is at {@code timesteps()[from]}): one {@link Sampler#step}
+     * per remaining timestep, each in its own scope, changed by {@code hook}. {@code x} is taken over (freed as the
+     * loop goes); step i's noise is {@code rng.derive("noise").step(i)} as in {@link #sample}, so that a hook that
+     * changes nothing gives plain sampling bit for bit.
+     *
+     * @return x_0 in [-1, 1] (clipped), in {@code m}
+     */
+    public static NDArray run(Denoiser model, Sampler sampler, NDArray x, int from, Randomness rng, long firstItem, NDArray labels,
+            NDManager m, Hook hook, Observer observer, IntConsumer progress, CancelToken cancel) {
         Randomness noises = rng.derive("noise");
+        Shape shape = x.getShape();
         int[] ts = sampler.timesteps();
         NDArray previousPredX0 = null;
-        for (int i = 0; i < ts.length; i++) {
+        for (int i = from; i < ts.length; i++) {
             try (NDManager step = m.newSubManager()) {
                 NDArray xi = x;
                 xi.attach(step); // the previous sample and prediction are freed with this step
@@ -62,9 +106,18 @@ public final class SamplingLoop {
                     previousPredX0.attach(step);
                 }
                 NDArray t = timestepArray(xi, ts[i]);
-                NDArray out = model.apply(xi, t, labels);
-                NDArray noise = sampler.stochastic() ? noises.step(i).normalPerItem(step, shape, firstItem) : null;
-                StepOutput o = sampler.step(out, i, xi, noise, previousPredX0);
+                StepOutput o = null;
+                int repeats = hook.repeats(i);
+                for (int r = 0; r < repeats; r++) {
+                    if (r > 0) {
+                        xi = hook.back(i, r, o.prevSample(), step);
+                    }
+                    NDArray out = model.apply(xi, t, labels);
+                    Randomness stepNoise = r == 0 ? noises.step(i) : noises.step(i).derive("repeat " + r);
+                    NDArray noise = sampler.stochastic() ? stepNoise.normalPerItem(step, shape, firstItem) : null;
+                    o = sampler.step(out, i, xi, noise, previousPredX0);
+                    o = new StepOutput(hook.afterStep(i, o.prevSample(), step), o.predX0());
+                }
                 if (observer != null) {
                     observer.after(firstItem, i, ts[i], o.prevSample(), o.predX0());
                 }
