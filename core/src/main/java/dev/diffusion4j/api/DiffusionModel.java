@@ -17,7 +17,15 @@ import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Builtins;
 import dev.diffusion4j.train.Checkpoint;
 import dev.diffusion4j.train.TrainConfig;
+import ai.djl.ndarray.types.Shape;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.edit.ImageToImage;
+import dev.diffusion4j.edit.Inpainting;
+import dev.diffusion4j.edit.Inversion;
+import dev.diffusion4j.edit.Mask;
+import dev.diffusion4j.sample.SamplerSpec;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -183,6 +191,187 @@ public final class DiffusionModel implements AutoCloseable {
     private Samples samples(byte[] pixels, int count, long[] labels, long seed) {
         return new Samples(pixels, count, info.channels(), info.height(), info.width(), labels, info.classNames(),
                 info.audio() ? checkpoint.config().audio() : null, seed);
+    }
+
+    // ---------------------------------------------------------------- editing
+
+    /**
+     * Reads images to edit: an (N, C, H, W) uint8 {@code .npy}, a PNG of this model's size, or, for a model of sound, a
+     * WAV, analysed into a mel image as the training data was.
+     *
+     * @param file the input
+     * @return the images, unlabelled
+     * @throws IOException naming the file and what does not fit
+     */
+    public Samples read(Path file) throws IOException {
+        return Inputs.read(file, info, checkpoint.config().audio(), manager);
+    }
+
+    /**
+     * Completes the unknown region of each image (the known one is kept exactly): RePaint or the fast inpainting, as
+     * the request says.
+     *
+     * @param input the images
+     * @param mask what is known
+     * @param request labels (none: a class-conditional model completes without a class), guidance, sampler, seed, method
+     * @return the completed images
+     */
+    public Samples inpaint(Samples input, Mask mask, EditRequest request) {
+        return inpaint(input, mask, request, CancelToken.NONE);
+    }
+
+    /**
+     * {@link #inpaint(Samples, Mask, EditRequest)}, until done or cancelled.
+     *
+     * @param input the images
+     * @param mask what is known
+     * @param request how
+     * @param cancel stops the call between two steps
+     * @return the completed images
+     */
+    public Samples inpaint(Samples input, Mask mask, EditRequest request, CancelToken cancel) {
+        if (mask.height() != info.height() || mask.width() != info.width()) {
+            throw new IllegalArgumentException("mask: " + mask.height() + "x" + mask.width() + ", not this model's " + info.height() + "x"
+                    + info.width());
+        }
+        GaussianDiffusion d = checkpoint.config().diffusion().build();
+        Sampler sampler = request.sampler().build(d);
+        return perBatch(input, request, (net, x0, y, first, m) -> request.inpainting() == EditRequest.InpaintMethod.REPAINT
+                ? Inpainting.repaint(net, d, request.repaint(), x0, mask, y, Randomness.of(request.seed()), first, m, cancel)
+                : Inpainting.fast(net, sampler, d, x0, mask, request.resample(), y, Randomness.of(request.seed()), first, m, cancel));
+    }
+
+    /**
+     * Image-to-image (SDEdit) at the request's strength, toward its labels.
+     *
+     * @param input the images
+     * @param request labels, guidance, sampler, seed, strength
+     * @return the edited images
+     */
+    public Samples edit(Samples input, EditRequest request) {
+        GaussianDiffusion d = checkpoint.config().diffusion().build();
+        Sampler sampler = request.sampler().build(d);
+        return perBatch(input, request, (net, x0, y, first, m) -> ImageToImage.edit(net, sampler, d, x0, request.strength(), y,
+                Randomness.of(request.seed()), first, m, CancelToken.NONE));
+    }
+
+    /**
+     * Each image inverted to x_T by DDIM (η = 0) with the request's number of steps, and decoded back the same way: the
+     * reconstruction shows what the inversion keeps.
+     *
+     * @param input the images
+     * @param request labels, guidance and the number of steps ({@code request.sampler()}'s, or its default)
+     * @return the reconstructions
+     */
+    public Samples reconstruct(Samples input, EditRequest request) {
+        GaussianDiffusion d = checkpoint.config().diffusion().build();
+        int steps = steps(request.sampler(), d);
+        return perBatch(input, request, (net, x0, y, first, m) -> Inversion.decode(net, d, steps, Inversion.invert(net, d, steps, x0, y, m,
+                CancelToken.NONE), y, m, CancelToken.NONE));
+    }
+
+    /**
+     * {@code frames} images between two: both inverted by DDIM, their latents interpolated spherically, each mix decoded
+     * by DDIM. With two labels each frame takes the nearer end's.
+     *
+     * @param ends two images, the first and the last frame's
+     * @param frames how many frames, ends included (at least 2)
+     * @param request labels (none, one, or one per end), guidance and the number of steps
+     * @return the frames, in order
+     */
+    public Samples interpolate(Samples ends, int frames, EditRequest request) {
+        if (ends.count() != 2 || frames < 2) {
+            throw new IllegalArgumentException("interpolation needs 2 images and at least 2 frames, got " + ends.count() + " and " + frames);
+        }
+        GaussianDiffusion d = checkpoint.config().diffusion().build();
+        int steps = steps(request.sampler(), d);
+        long[] endLabels = editLabels(request, 2);
+        int per = info.channels() * info.height() * info.width();
+        byte[] out = new byte[frames * per];
+        long[] labels = endLabels == null || request.labels().isEmpty() ? null : new long[frames];
+        try (NDManager m = manager.newSubManager()) {
+            Shape one = new Shape(1, info.channels(), info.height(), info.width());
+            NDArray[] latents = new NDArray[2];
+            for (int e = 0; e < 2; e++) {
+                NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(ends.pixels(), e * per, (e + 1) * per), one, m);
+                latents[e] = Inversion.invert(denoiser(m, request, !request.labels().isEmpty()), d, steps, x0, labelArray(m, endLabels, e), m, CancelToken.NONE);
+            }
+            for (int f = 0; f < frames; f++) {
+                double w = (double) f / (frames - 1);
+                int nearer = w < 0.5 ? 0 : 1;
+                NDArray z = Inversion.slerp(latents[0], latents[1], w);
+                NDArray img = Inversion.decode(denoiser(m, request, !request.labels().isEmpty()), d, steps, z, labelArray(m, endLabels, nearer), m,
+                        CancelToken.NONE);
+                System.arraycopy(Pixels.toBytes(img), 0, out, f * per, per);
+                if (labels != null) {
+                    labels[f] = endLabels[nearer];
+                }
+            }
+        }
+        return samples(out, frames, labels, request.seed());
+    }
+
+    private static int steps(SamplerSpec spec, GaussianDiffusion d) {
+        return spec.steps() != null ? spec.steps() : spec.build(d).timesteps().length;
+    }
+
+    private static NDArray labelArray(NDManager m, long[] labels, int i) {
+        return labels == null ? null : m.create(new long[] {labels[i]});
+    }
+
+    /** One batch of an edit: the network (guided when labels are given), x_0 in [-1, 1], the labels, the first index. */
+    private interface BatchEdit {
+        NDArray run(Denoiser net, NDArray x0, NDArray labels, long firstItem, NDManager m);
+    }
+
+    private Samples perBatch(Samples input, EditRequest request, BatchEdit op) {
+        if (input.channels() != info.channels() || input.height() != info.height() || input.width() != info.width()) {
+            throw new IllegalArgumentException("the input is " + input.channels() + "x" + input.height() + "x" + input.width() + ", not this model's "
+                    + info.channels() + "x" + info.height() + "x" + info.width());
+        }
+        int n = input.count();
+        long[] labels = editLabels(request, n);
+        int per = info.channels() * info.height() * info.width();
+        byte[] out = new byte[n * per];
+        for (int from = 0; from < n; from += request.batch()) {
+            int b = Math.min(request.batch(), n - from);
+            try (NDManager m = manager.newSubManager()) {
+                NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(input.pixels(), from * per, (from + b) * per),
+                        new Shape(b, info.channels(), info.height(), info.width()), m);
+                NDArray y = labels == null ? null : m.create(java.util.Arrays.copyOfRange(labels, from, from + b));
+                NDArray x = op.run(denoiser(m, request, !request.labels().isEmpty()), x0, y, from, m);
+                System.arraycopy(Pixels.toBytes(x), 0, out, from * per, b * per);
+            }
+        }
+        return samples(out, n, labels == null || request.labels().isEmpty() ? null : labels, request.seed());
+    }
+
+    /** The network for an edit: guided toward the labels when the request names classes, plain otherwise. */
+    private Denoiser denoiser(NDManager m, EditRequest request, boolean guided) {
+        Denoiser net = Denoiser.of(network, new ParameterStore(m, false));
+        return guided ? Guidance.of(net, request.guidance(), checkpoint.config().model().nullLabel()) : net;
+    }
+
+    /**
+     * The label of each of {@code n} outputs: as named, or for a class-conditional model without names its "no class"
+     * label (the network then works unconditionally), or null for an unconditional model.
+     */
+    private long[] editLabels(EditRequest request, int n) {
+        List<String> asked = request.labels();
+        if (!info.conditional()) {
+            if (!asked.isEmpty()) {
+                throw new IllegalArgumentException("labels need a class-conditional model; " + info.name() + " has none");
+            }
+            return null;
+        }
+        if (asked.size() > 1 && asked.size() != n) {
+            throw new IllegalArgumentException("labels must be one for all images or one per image, got " + asked.size() + " for " + n);
+        }
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = asked.isEmpty() ? checkpoint.config().model().nullLabel() : label(asked.get(asked.size() == 1 ? 0 : i));
+        }
+        return out;
     }
 
     /** The label of each sample: as asked for, all classes in turn, or null for an unconditional model. */

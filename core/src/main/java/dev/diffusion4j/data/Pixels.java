@@ -16,4 +16,13 @@ public final class Pixels {
         }
         return b;
     }
+
+    /** 8-bit pixels back to [-1, 1] (0 → -1, 255 → +1), float32, with the given shape, in {@code m}: the inverse of {@link #toBytes}. */
+    public static NDArray fromBytes(byte[] pixels, ai.djl.ndarray.types.Shape shape, ai.djl.ndarray.NDManager m) {
+        float[] f = new float[pixels.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) ((pixels[i] & 0xff) / 127.5 - 1);
+        }
+        return m.create(f, shape);
+    }
 }
