@@ -62,6 +62,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run directory (default: the --resume directory).")
     private Path out;
 
+    @Option(names = "--no-tensorboard", description = "Write no TensorBoard event file (by default the run directory gets "
+            + "events.out.tfevents.*: the metrics, the preview grids and, for sound, clips, and the configuration).")
+    private boolean noTensorboard;
+
     @Option(names = "--print-config", description = "Print the resolved configuration as JSON and exit.")
     private boolean printConfig;
 
@@ -89,7 +93,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The run the options describe: the file and the flags over the defaults, or over the resumed run's configuration. */
     private Training training(Path runDir, TrainListener listener) throws IOException {
-        Training.Builder b = Training.builder().runDirectory(runDir).listener(listener);
+        Training.Builder b = Training.builder().runDirectory(runDir).listener(listener).tensorboard(!noTensorboard);
         if (resume != null) {
             b.resume(resume);
         }

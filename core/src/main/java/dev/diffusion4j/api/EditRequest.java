@@ -32,6 +32,15 @@ public record EditRequest(List<String> labels, double guidance, SamplerSpec samp
     /**
      * Checks every field.
      *
+     * @param labels the class of each output, possibly empty
+     * @param guidance the guidance scale, ≥ 0
+     * @param sampler the sampler
+     * @param seed the seed
+     * @param batch images per network call, ≥ 1
+     * @param strength SDEdit's strength in [0, 1]
+     * @param inpainting the inpainting method
+     * @param repaint RePaint's settings
+     * @param resample the fast inpainting's runs per step, ≥ 1
      * @throws IllegalArgumentException naming the field that is wrong
      */
     public EditRequest {

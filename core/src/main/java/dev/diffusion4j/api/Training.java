@@ -50,8 +50,10 @@ public final class Training {
     private final Path runDirectory;
     private final TrainListener listener;
     private final CancelToken cancel;
+    private final boolean tensorboard;
 
-    private Training(TrainConfig config, Checkpoint resumed, Path runDirectory, TrainListener listener, CancelToken cancel) {
+    private Training(TrainConfig config, Checkpoint resumed, Path runDirectory, TrainListener listener, CancelToken cancel, boolean tensorboard) {
+        this.tensorboard = tensorboard;
         this.config = config;
         this.resumed = resumed;
         this.runDirectory = runDirectory;
@@ -107,7 +109,7 @@ public final class Training {
                 listener.onStart(new TrainStart(trainer.currentStep(), prepared.config().training().steps(), prepared.images().name(),
                         prepared.images().count(), trainer.parameterCount(), prepared.config(), runDirectory));
                 Events events = new Events(listener);
-                TrainingRun.run(trainer, runDirectory, events, previews(prepared.config()), cancel);
+                TrainingRun.run(trainer, runDirectory, events, previews(prepared.config()), cancel, tensorboard);
                 result = new TrainResult(runDirectory, trainer.currentStep(), events.lastCheckpoint);
             }
         }
@@ -224,8 +226,21 @@ public final class Training {
         private Path resume;
         private TrainListener listener = TrainListener.NONE;
         private CancelToken cancel = CancelToken.NONE;
+        private boolean tensorboard = true;
 
         private Builder() {}
+
+        /**
+         * Whether the run writes a TensorBoard event file ({@code events.out.tfevents.*}: the metrics as scalars, the
+         * previews as images and, for sound, audio, the configuration as text); on by default.
+         *
+         * @param on false for none
+         * @return this builder
+         */
+        public Builder tensorboard(boolean on) {
+            this.tensorboard = on;
+            return this;
+        }
 
         /**
          * The training data (default: the MNIST digits shipped in the jar).
@@ -371,7 +386,7 @@ public final class Training {
                 throw new IllegalArgumentException("runDirectory is required (or resume)");
             }
             Checkpoint ckpt = resume == null ? null : Checkpoint.open(resume);
-            return new Training(resolve(ckpt), ckpt, dir, listener, cancel);
+            return new Training(resolve(ckpt), ckpt, dir, listener, cancel, tensorboard);
         }
 
         /** Defaults (or the checkpoint's configuration), then the file, then the settings. */

@@ -6,6 +6,7 @@ import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Charts;
 import dev.diffusion4j.io.ImageFiles;
+import dev.diffusion4j.io.TensorBoardEvents;
 import dev.diffusion4j.model.Denoiser;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -64,6 +65,24 @@ public final class TrainingRun {
      * @throws StopRequests.Stopped after that checkpoint, naming it and how to resume
      */
     public static void run(Trainer tr, Path runDir, Listener progress, Preview preview, CancelToken cancel) throws IOException {
+        run(tr, runDir, progress, preview, cancel, true);
+    }
+
+    /**
+     * {@link #run(Trainer, Path, Listener, Preview, CancelToken)}, with or without a TensorBoard event file: a new
+     * {@code events.out.tfevents.*} per start, with the configuration as text, every metrics row as scalars, every
+     * preview grid as an image (and for a model of sound its first clips as audio); a resumed run's file starts with a
+     * SessionLog START at its first step, so that TensorBoard drops what an earlier file holds beyond the checkpoint.
+     */
+    public static void run(Trainer tr, Path runDir, Listener progress, Preview preview, CancelToken cancel, boolean tensorboard)
+            throws IOException {
+        Files.createDirectories(runDir);
+        try (Events events = tensorboard ? new Events(TensorBoardEvents.create(runDir), tr) : new Events(null, tr)) {
+            loop(tr, runDir, progress, preview, cancel, events);
+        }
+    }
+
+    private static void loop(Trainer tr, Path runDir, Listener progress, Preview preview, CancelToken cancel, Events events) throws IOException {
         TrainConfig c = tr.config();
         Files.createDirectories(runDir);
         AtomicFiles.write(runDir.resolve("config.json"), out -> out.write(Configs.toJson(c).getBytes(StandardCharsets.UTF_8)));
@@ -83,11 +102,13 @@ public final class TrainingRun {
                     double ips = window.imagesPerSecond();
                     w.write(window.row(s, ips));
                     w.flush();
+                    events.scalars(k, window.scalars(s, ips));
                     progress.logged(k, to, window.meanLoss(), ips);
                     window.reset();
                 }
                 if ((c.output().sampleEvery() > 0 && k % c.output().sampleEvery() == 0) || last) {
-                    progress.preview(k, writeSamples(tr, runDir, preview));
+                    Path png = writeSamples(tr, runDir, preview, events);
+                    progress.preview(k, png);
                     window.restartClock();
                 }
                 boolean stop = cancel.stopRequested();
@@ -105,7 +126,7 @@ public final class TrainingRun {
     }
 
     /** Writes {@code samples/step-N.png} from the EMA weights at the current step. */
-    private static Path writeSamples(Trainer tr, Path runDir, Preview preview) throws IOException {
+    private static Path writeSamples(Trainer tr, Path runDir, Preview preview, Events events) throws IOException {
         TrainConfig c = tr.config();
         Path png = runDir.resolve("samples").resolve(Checkpoint.dirName(tr.currentStep()) + ".png");
         Files.createDirectories(png.getParent());
@@ -113,6 +134,7 @@ public final class TrainingRun {
         byte[] px = preview.pixels(tr.emaDenoiser(), count, Randomness.of(c.training().seed()).derive("sample grids"));
         int cols = (int) Math.ceil(Math.sqrt(count));
         ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().height(), c.model().width(), cols, 2));
+        events.preview(tr.currentStep(), png, px, count);
         return png;
     }
 
@@ -152,6 +174,21 @@ public final class TrainingRun {
             return images / ((System.nanoTime() - start) / 1e9);
         }
 
+        /** The metrics row's figures by name, for TensorBoard: loss, its quartiles of t, gradient norm, rate, throughput. */
+        java.util.Map<String, Double> scalars(StepStats last, double imagesPerSecond) {
+            java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+            out.put("loss", meanLoss());
+            for (int q = 0; q < QUARTILES; q++) {
+                if (qCount[q] > 0) {
+                    out.put("loss_t_q" + (q + 1), qSum[q] / qCount[q]);
+                }
+            }
+            out.put("grad_norm", norm / steps);
+            out.put("lr", last.lr());
+            out.put("images_per_sec", imagesPerSecond);
+            return out;
+        }
+
         /** The metrics.csv row ending at step {@code last}. */
         String row(StepStats last, double imagesPerSecond) {
             StringBuilder row = new StringBuilder().append(last.step()).append(',').append(fmt(meanLoss()));
@@ -176,6 +213,53 @@ public final class TrainingRun {
         /** Time spent writing samples or checkpoints does not count against throughput. */
         void restartClock() {
             start = System.nanoTime();
+        }
+    }
+
+    /** The run's TensorBoard file, or nothing when it is off. */
+    private static final class Events implements AutoCloseable {
+        private final TensorBoardEvents tb;
+        private final Trainer tr;
+
+        Events(TensorBoardEvents tb, Trainer tr) throws IOException {
+            this.tb = tb;
+            this.tr = tr;
+            if (tb != null) {
+                if (tr.currentStep() > 0) {
+                    tb.sessionStart(tr.currentStep() + 1);
+                }
+                tb.text(tr.currentStep(), "config", "```\n" + Configs.toJson(tr.config()) + "\n```");
+            }
+        }
+
+        void scalars(long step, java.util.Map<String, Double> values) throws IOException {
+            if (tb != null) {
+                tb.scalars(step, values);
+            }
+        }
+
+        /** The grid as an image and, for a model of sound, its first four clips as audio. */
+        void preview(long step, Path png, byte[] pixels, int count) throws IOException {
+            if (tb == null) {
+                return;
+            }
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+            tb.image(step, "samples", Files.readAllBytes(png), img.getHeight(), img.getWidth(), tr.config().model().channels());
+            TrainConfig c = tr.config();
+            if (c.usesAudio()) {
+                Randomness phases = Randomness.of(c.training().seed()).derive("preview phases");
+                for (int i = 0; i < Math.min(4, count); i++) {
+                    dev.diffusion4j.data.Wav wav = dev.diffusion4j.data.MelImages.soundOf(pixels, i, c.audio(), phases.step(i));
+                    tb.audio(step, "samples/" + i, wav.bytes(), wav.sampleRate(), wav.samples().length);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (tb != null) {
+                tb.close();
+            }
         }
     }
 

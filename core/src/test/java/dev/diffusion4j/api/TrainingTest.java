@@ -116,6 +116,43 @@ class TrainingTest {
     }
 
     @Test
+    void aResumedRunWritesANewEventFileThatStartsWhereTheCheckpointEnds(@TempDir Path dir) throws Exception {
+        Path pics = pictures(dir.resolve("pics"));
+        Path run = dir.resolve("run");
+        tiny(pics, run).steps(2).build().run();
+        Training.builder().resume(run).steps(4).build().run();
+        List<Path> files;
+        try (var s = Files.list(run)) {
+            files = s.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).sorted().toList();
+        }
+        assertThat(files).hasSize(2);
+        List<Long> firstSteps = summarySteps(files.get(0));
+        List<Long> secondSteps = summarySteps(files.get(1));
+        assertThat(firstSteps).containsExactly(0L, 2L, 2L); // the configuration, the metrics row, the preview grid at the end
+        var second = dev.diffusion4j.io.TensorBoardEventsTest.events(files.get(1));
+        assertThat(dev.diffusion4j.io.TensorBoardEventsTest.get(second.get(1), "session_log.status")).as("START").isEqualTo(1);
+        assertThat(dev.diffusion4j.io.TensorBoardEventsTest.get(second.get(1), "step")).isEqualTo(3L);
+        assertThat(secondSteps).as("nothing before the resumed step but the configuration").containsExactly(2L, 4L, 4L);
+
+        Path off = dir.resolve("off");
+        tiny(pics, off).steps(2).tensorboard(false).build().run();
+        try (var s = Files.list(off)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("events.out"));
+        }
+    }
+
+    /** The steps of an event file's summaries, in order. */
+    private static List<Long> summarySteps(Path file) throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (var e : dev.diffusion4j.io.TensorBoardEventsTest.events(file)) {
+            if (e.hasField(e.getDescriptorForType().findFieldByName("summary"))) {
+                out.add((Long) dev.diffusion4j.io.TensorBoardEventsTest.get(e, "step"));
+            }
+        }
+        return out;
+    }
+
+    @Test
     void wrongSettingsAreNamed(@TempDir Path dir) {
         assertThatThrownBy(() -> Training.builder().runDirectory(dir).set("model.widht", 3).build())
                 .isInstanceOf(IllegalArgumentException.class)
