@@ -13,7 +13,6 @@ import dev.diffusion4j.data.ClassNames;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
-import dev.diffusion4j.edit.Inpainting;
 import dev.diffusion4j.edit.Mask;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassifierTraining;
@@ -62,20 +61,8 @@ public final class EditEvalCommand implements Callable<Integer> {
     @Option(names = "--mask", paramLabel = "MASK", description = "Inpainting with this named mask (bottom-half, left-half, center, random:P, ...).")
     private String mask;
 
-    @Option(names = "--repaint", description = "RePaint (with --repaint-steps, --jump-length, --jump-count) instead of the fast variant.")
-    private boolean repaint;
-
-    @Option(names = "--repaint-steps", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
-    private int repaintSteps = Inpainting.RePaintSettings.PAPER.steps();
-
-    @Option(names = "--jump-length", paramLabel = "J", description = "Default: ${DEFAULT-VALUE}.")
-    private int jumpLength = Inpainting.RePaintSettings.PAPER.jumpLength();
-
-    @Option(names = "--jump-count", paramLabel = "R", description = "Default: ${DEFAULT-VALUE}.")
-    private int jumpCount = Inpainting.RePaintSettings.PAPER.jumpCount();
-
-    @Option(names = "--resample", paramLabel = "R", description = "The fast variant's resampling. Default: ${DEFAULT-VALUE}.")
-    private int resample = 1;
+    @Mixin
+    private InpaintingOptions method = new InpaintingOptions();
 
     @Option(names = "--strength", split = ",", paramLabel = "S", description = "SDEdit at these strengths, e.g. 0.2,0.4,0.6,0.8,1.")
     private List<Double> strengths;
@@ -158,7 +145,7 @@ public final class EditEvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage(), e);
         }
-        EditRequest request = repaint ? b.repaint(new Inpainting.RePaintSettings(repaintSteps, jumpLength, jumpCount)).build() : b.resample(resample).build();
+        EditRequest request = method.build(b);
         long start = System.nanoTime();
         Samples done = model.inpaint(in, mk, request);
         double secs = (System.nanoTime() - start) / 1e9;
@@ -174,9 +161,8 @@ public final class EditEvalCommand implements Callable<Integer> {
                 erased[i] = 0;
             }
         }
-        String how = repaint ? String.format(Locale.ROOT, "RePaint %d steps, j = %d, r = %d", repaintSteps, jumpLength, jumpCount)
-                : sampler.kind + " " + model.steps(dev.diffusion4j.api.SampleRequest.builder().sampler(sampler.spec()).build()) + " steps"
-                        + (resample > 1 ? ", resampled " + resample + "x" : "");
+        String how = method.describe(sampler.kind + " " + model.steps(dev.diffusion4j.api.SampleRequest.builder().sampler(sampler.spec()).build())
+                + " steps");
         pw.printf(Locale.ROOT, "inpainting %s of %d test images, %s, %s, seed %d%n", mask, in.count(), how, model.info().name(), seed.seed);
         pw.printf(Locale.ROOT, "accuracy on the true class: completed %.4f, masked input alone %.4f, original %.4f%n",
                 ClassifierTraining.accuracy(c, completed, 500, m), ClassifierTraining.accuracy(c, like(inputs, erased, "erased"), 500, m),

@@ -3,7 +3,6 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.api.DiffusionModel;
 import dev.diffusion4j.api.EditRequest;
 import dev.diffusion4j.api.Samples;
-import dev.diffusion4j.edit.Inpainting;
 import dev.diffusion4j.edit.Mask;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -35,20 +34,8 @@ public final class InpaintCommand implements Callable<Integer> {
                     + "center, random:P; for sound frames:A-B or seconds:A-B.")
     private String mask;
 
-    @Option(names = "--repaint", description = "RePaint instead of the fast variant: a respaced ancestral chain with jumps back.")
-    private boolean repaint;
-
-    @Option(names = "--repaint-steps", paramLabel = "N", description = "RePaint's chain length. Default: ${DEFAULT-VALUE}.")
-    private int repaintSteps = Inpainting.RePaintSettings.PAPER.steps();
-
-    @Option(names = "--jump-length", paramLabel = "J", description = "RePaint's jump length j. Default: ${DEFAULT-VALUE}.")
-    private int jumpLength = Inpainting.RePaintSettings.PAPER.jumpLength();
-
-    @Option(names = "--jump-count", paramLabel = "R", description = "RePaint's resampling count r (1: none). Default: ${DEFAULT-VALUE}.")
-    private int jumpCount = Inpainting.RePaintSettings.PAPER.jumpCount();
-
-    @Option(names = "--resample", paramLabel = "R", description = "The fast variant: run each step R times. Default: ${DEFAULT-VALUE}.")
-    private int resample = 1;
+    @Mixin
+    private InpaintingOptions method = new InpaintingOptions();
 
     @Override
     public Integer call() throws IOException {
@@ -56,9 +43,7 @@ public final class InpaintCommand implements Callable<Integer> {
         try (DiffusionModel model = edit.open()) {
             Samples input = edit.read(model);
             Mask m = mask(model, input);
-            EditRequest.Builder b = edit.request(model);
-            EditRequest request = repaint ? b.repaint(new Inpainting.RePaintSettings(repaintSteps, jumpLength, jumpCount)).build()
-                    : b.resample(resample).build();
+            EditRequest request = method.build(edit.request(model));
             long start = System.nanoTime();
             Samples done = model.inpaint(input, m, request);
             double secs = (System.nanoTime() - start) / 1e9;
@@ -66,8 +51,7 @@ public final class InpaintCommand implements Callable<Integer> {
                     input.width(), null, java.util.List.of(), input.audio(), 0);
             edit.write(EditOptions.rows(input, masked, done));
             spec.commandLine().getOut().printf(Locale.ROOT, "%d image(s) inpainted (%s, %d of %d pixels known) in %.1f s -> %s%n", input.count(),
-                    repaint ? "RePaint " + repaintSteps + " steps, j = " + jumpLength + ", r = " + jumpCount
-                            : edit.sampler.kind + (resample > 1 ? ", resampled " + resample + "x" : ""),
+                    method.describe(edit.sampler.kind.cliName()),
                     m.known(), m.height() * m.width(), secs, edit.out);
         }
         return 0;

@@ -62,6 +62,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run directory (default: the --resume directory).")
     private Path out;
 
+    @Option(names = "--serve", arity = "0..1", fallbackValue = "8080", paramLabel = "PORT",
+            description = "Also serve the run's live page on 127.0.0.1:PORT (default 8080), as serve does; if the port is taken the run "
+                    + "trains without it.")
+    private Integer serve;
+
     @Option(names = "--no-tensorboard", description = "Write no TensorBoard event file (by default the run directory gets "
             + "events.out.tfevents.*: the metrics, the preview grids and, for sound, clips, and the configuration).")
     private boolean noTensorboard;
@@ -85,10 +90,29 @@ public final class TrainCommand implements Callable<Integer> {
                 pw.println(Configs.toJson(training.config()));
                 return 0;
             }
-            training.run();
+            try (RunServer page = page(runDir, pw)) {
+                training.run();
+            }
         }
         pw.println("done: " + runDir);
         return 0;
+    }
+
+    /** The live page, or null without --serve or when it cannot listen (the run trains on, with a one-line warning). */
+    private RunServer page(Path runDir, PrintWriter pw) {
+        if (serve == null) {
+            return null;
+        }
+        try {
+            java.nio.file.Files.createDirectories(runDir);
+            RunServer s = RunServer.start(java.util.List.of(runDir), "127.0.0.1", serve);
+            pw.println("serving the run's page at " + s.url());
+            return s;
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("diffusion4j: warning: --serve " + serve + ": cannot listen (" + e.getMessage()
+                    + "); training without the page");
+            return null;
+        }
     }
 
     /** The run the options describe: the file and the flags over the defaults, or over the resumed run's configuration. */
