@@ -51,6 +51,19 @@ class BuiltinModelTest {
     }
 
     @Test
+    void theSmallBuiltInModelSamplesToo(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.class.getResource("/dev/diffusion4j/models/mnist-w16/ema.safetensors") != null,
+                "models/mnist-w16 is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:mnist-w16", "--class", "3", "--num", "2", "--steps", "4",
+                    "--out", dir.resolve("threes.png").toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("from builtin:mnist-w16 (step 14000)");
+            assertThat(Checkpoint.open(Path.of("builtin:mnist-w16")).config().model().baseChannels()).isEqualTo(16);
+        });
+    }
+
+    @Test
     void anUnknownBuiltinIsOneLineAndExitTwo(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:cifar", "--out", dir.resolve("x.png").toString());
         assertThat(r.code()).isEqualTo(2);

@@ -182,6 +182,19 @@ class ShippedConfigsTest {
         assertThat(first.training().steps()).isEqualTo(2800);
     }
 
+    /** builtin:mnist-w16 is configs/mnist-60min.yaml trained to step 14,000 with the decay of the last 4,000 (models/mnist-w16). */
+    @Test
+    void theSmallBuiltInModelIsTheHourRecipeTrainedLonger() throws IOException {
+        TrainConfig recipe = load(Path.of("configs", "mnist-60min.yaml"));
+        TrainConfig small = Configs.read(Path.of("models", "mnist-w16", "config.json"));
+        assertThat(small.model()).isEqualTo(recipe.model());
+        assertThat(small.diffusion()).isEqualTo(recipe.diffusion());
+        assertThat(small.training()).usingRecursiveComparison().ignoringFields("steps", "decaySteps").isEqualTo(recipe.training());
+        assertThat(small.training().steps()).isEqualTo(14000);
+        assertThat(small.training().decaySteps()).isEqualTo(4000);
+        assertThat(Files.readString(Path.of("models", "mnist-w16", "state.json"))).contains("\"step\" : 14000");
+    }
+
     /**
      * The shipped file builds the model, diffusion and training of the run whose configuration (as its run
      * directory wrote it) is {@code measured}. The audio section is left out: a run directory's copy also
