@@ -138,7 +138,8 @@ class BrowserTest {
                 int first = 0;
                 int later = 0;
                 for (int i = 0; i < 3000 && !training.isDone(); i++) {
-                    int n = Integer.parseInt(page.eval("document.getElementById('chart').getAttribute('data-points')"));
+                    String seen = page.eval("(document.getElementById('chart') || {getAttribute: () => '0'}).getAttribute('data-points')");
+                    int n = seen.matches("\\d+") ? Integer.parseInt(seen) : 0; // 0 while the page still loads
                     if (first == 0) {
                         first = n;
                     }
@@ -149,6 +150,8 @@ class BrowserTest {
                 assertThat(r.code()).as(r.err()).isZero();
                 assertThat(later).as("the chart gained points while the run trained (first seen: %d)", first).isGreaterThan(first);
 
+                // the run's page ended with the run; serve the finished run on the same port, as `serve RUN_DIR` would
+                try (RunServer served = RunServer.start(List.of(run), "127.0.0.1", port)) {
                 page.eval("location.reload()");
                 Thread.sleep(1500);
                 page.eval("document.getElementById('steps').value = '4'; document.getElementById('count').value = '4';"
@@ -164,6 +167,7 @@ class BrowserTest {
                 assertThat(page.eval("document.getElementById('status').textContent")).isEqualTo("done");
                 JsonNode shot = page.call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"));
                 Files.write(Path.of("target/serve-page.png"), Base64.getDecoder().decode(shot.path("result").path("data").asText()));
+                }
             }
         } finally {
             browser.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
