@@ -48,7 +48,7 @@ class BrowserTest {
         return null;
     }
 
-    /** A DevTools session with one page: evaluate JavaScript, take screenshots. */
+    /** A DevTools connection to one page: evaluate JavaScript, take screenshots. */
     private static final class Page implements AutoCloseable {
         private final WebSocket ws;
         private final AtomicInteger ids = new AtomicInteger();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.CancelToken;
+import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.sample.DdimSampler;
@@ -186,6 +187,6 @@ public final class Inpainting {
 
     /** keep · known + (1 - keep) · unknown, which is {@code unknown} bit for bit where keep is 0. */
     static NDArray combine(NDArray keep, NDArray known, NDArray unknown) {
-        return unknown.mul(keep.neg().add(1)).add(known.mul(keep));
+        return unknown.mul(Ops.add(keep.neg(), 1)).add(known.mul(keep));
     }
 }
