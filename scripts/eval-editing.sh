@@ -6,9 +6,10 @@ set -euo pipefail
 ckpt=$1; clf=$2; out=$3; n=${4:-1000}; rn=${5:-100}
 data=mnist:../shared/data/mnist
 mkdir -p "$out"
-d4j() { "$(dirname "$0")/../diffusion4j" "$@"; }
+# D4J="java -jar FILE.jar" runs a fixed jar (the launcher rebuilds when the sources change, which a long run should not see)
+d4j() { ${D4J:-"$(dirname "$0")/../diffusion4j"} "$@"; }
 for mask in bottom-half left-half center; do
-  for steps in 20 50; do
+  for steps in ${STEPS:-20 50}; do
     d4j eval edit --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$n" --mask "$mask" --steps "$steps" \
       | tee "$out/inpaint-$mask-dpm$steps.txt"
   done

@@ -115,8 +115,11 @@ class BrowserTest {
             port = s.getLocalPort();
         }
         Path run = dir.resolve("run");
+        // a thread of its own: libtorch's grad mode is per thread, and a pooled thread may carry another test's
+        java.util.concurrent.ExecutorService own = java.util.concurrent.Executors.newSingleThreadExecutor();
         CompletableFuture<CliRunner.Result> training = CompletableFuture.supplyAsync(() -> CliRunner.run("train", "--config", yaml.toString(),
-                "--serve", Integer.toString(port), "--out", run.toString()));
+                "--serve", Integer.toString(port), "--out", run.toString()), own);
+        own.shutdown();
         String url = "http://127.0.0.1:" + port + "/";
         HttpClient http = HttpClient.newHttpClient();
         for (int i = 0; i < 300; i++) { // until the page answers

@@ -8,26 +8,26 @@ import org.junit.jupiter.api.Test;
 class UnknownCommandTest {
     @Test
     void anUnknownCommandWithHelpIsAnErrorNotTheMainHelp() {
-        CliRunner.Result r = CliRunner.run("invert", "--help");
+        CliRunner.Result r = CliRunner.run("paint", "--help");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'invert' (commands: train, sample, eval,")
+        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: train, sample, inpaint,")
                 .endsWith("(see 'diffusion4j --help')")
                 .doesNotContain("\n");
     }
 
     @Test
     void anUnknownCommandAloneSaysTheSame() {
-        CliRunner.Result r = CliRunner.run("invert");
+        CliRunner.Result r = CliRunner.run("paint");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'invert' (commands: train, sample,");
+        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: train, sample,");
     }
 
     @Test
     void anUnknownSubcommandNamesItsParent() {
-        CliRunner.Result r = CliRunner.run("eval", "invert", "--help");
+        CliRunner.Result r = CliRunner.run("eval", "paint", "--help");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'invert' (commands: nll, train-classifier, fid,")
+        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: nll, train-classifier, fid,")
                 .endsWith("(see 'diffusion4j eval --help')");
     }
 

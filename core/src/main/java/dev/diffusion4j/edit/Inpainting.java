@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.CancelToken;
+import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
@@ -99,6 +100,13 @@ public final class Inpainting {
      * @return the completed images in [-1, 1], in {@code m}
      */
     public static NDArray repaint(Denoiser model, GaussianDiffusion diffusion, RePaintSettings settings, NDArray x0, Mask mask, NDArray labels,
+            Randomness rng, long firstItem, NDManager m, CancelToken cancel) {
+        try (Gradients.NotRecording quiet = Gradients.notRecording()) {
+            return walk(model, diffusion, settings, x0, mask, labels, rng, firstItem, m, cancel);
+        }
+    }
+
+    private static NDArray walk(Denoiser model, GaussianDiffusion diffusion, RePaintSettings settings, NDArray x0, Mask mask, NDArray labels,
             Randomness rng, long firstItem, NDManager m, CancelToken cancel) {
         Shape shape = x0.getShape();
         DdimSampler chain = new DdimSampler(diffusion, settings.steps(), 1);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.CancelToken;
+import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
@@ -29,6 +30,13 @@ public final class Inversion {
      * @return x_T, in {@code m}
      */
     public static NDArray invert(Denoiser model, GaussianDiffusion diffusion, int steps, NDArray x0, NDArray labels, NDManager m,
+            CancelToken cancel) {
+        try (Gradients.NotRecording quiet = Gradients.notRecording()) {
+            return upward(model, diffusion, steps, x0, labels, m, cancel);
+        }
+    }
+
+    private static NDArray upward(Denoiser model, GaussianDiffusion diffusion, int steps, NDArray x0, NDArray labels, NDManager m,
             CancelToken cancel) {
         int[] down = new DdimSampler(diffusion, steps, 0).timesteps();
         NDArray x = x0.duplicate();

@@ -18,6 +18,32 @@ import java.util.Map;
 public final class Gradients {
     private Gradients() {}
 
+    /** A scope in which autograd records nothing on this thread; {@link #close()} puts back what was there. */
+    public static final class NotRecording implements AutoCloseable {
+        private final boolean was;
+
+        private NotRecording() {
+            was = ai.djl.pytorch.jni.JniUtils.isGradMode();
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
+
+        @Override
+        public void close() {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(was);
+        }
+    }
+
+    /**
+     * Turns autograd's recording off on this thread until the scope closes. libtorch's grad mode is per thread and on
+     * by default; DJL turns it off only on the thread that starts the engine, and its GradientCollector puts back
+     * whatever it found. So on any other thread (an executor's, a web server's) inference would record a graph and a
+     * training step's in-place optimiser update on the weights would fail ("a leaf Variable that requires grad is
+     * being used in an in-place operation"): every training step and sampling loop runs in this scope.
+     */
+    public static NotRecording notRecording() {
+        return new NotRecording();
+    }
+
     /** The gradient of every parameter, by name, owned by {@code scope}. */
     public static Map<String, NDArray> of(Map<String, Parameter> params, NDManager scope) {
         Map<String, NDArray> grads = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.data.Pixels;
 import dev.diffusion4j.engine.CancelToken;
+import dev.diffusion4j.engine.Gradients;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.engine.StopRequests;
 import dev.diffusion4j.model.Denoiser;
@@ -93,6 +94,13 @@ public final class SamplingLoop {
      * @return x_0 in [-1, 1] (clipped), in {@code m}
      */
     public static NDArray run(Denoiser model, Sampler sampler, NDArray x, int from, Randomness rng, long firstItem, NDArray labels,
+            NDManager m, Hook hook, Observer observer, IntConsumer progress, CancelToken cancel) {
+        try (Gradients.NotRecording quiet = Gradients.notRecording()) {
+            return loop(model, sampler, x, from, rng, firstItem, labels, m, hook, observer, progress, cancel);
+        }
+    }
+
+    private static NDArray loop(Denoiser model, Sampler sampler, NDArray x, int from, Randomness rng, long firstItem, NDArray labels,
             NDManager m, Hook hook, Observer observer, IntConsumer progress, CancelToken cancel) {
         Randomness noises = rng.derive("noise");
         Shape shape = x.getShape();

@@ -157,7 +157,7 @@ public final class Trainer implements AutoCloseable {
         long k = step + 1;
         Draws draws = draws(k);
         StepStats stats;
-        try (NDManager sm = root.newSubManager()) {
+        try (Gradients.NotRecording quiet = Gradients.notRecording(); NDManager sm = root.newSubManager()) {
             NDArray perItem = lossAndBackward(sm, draws);
             Map<String, NDArray> grads = Gradients.of(modelParams, sm);
             double norm = Gradients.globalNorm(grads.values());

@@ -153,6 +153,30 @@ class TrainingTest {
     }
 
     @Test
+    void aRunTrainsOnAThreadOfItsOwn(@TempDir Path dir) throws Exception {
+        // libtorch's grad mode is per thread and on in a new one; the engine's start turns it off only on its own thread,
+        // where the other tests train: on a fresh thread the optimiser's in-place update used to fail
+        Path pics = pictures(dir.resolve("pics"));
+        dev.diffusion4j.engine.Djl.engine();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<TrainResult> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.set(tiny(pics, dir.resolve("run")).tensorboard(false).build().run());
+                try (DiffusionModel model = DiffusionModel.open(ModelSource.runDirectory(dir.resolve("run")))) {
+                    model.sample(SampleRequest.builder().count(2).sampler(SamplerSpec.ddim(3)).build());
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        assertThat(failure.get()).as("training and sampling on a new thread").isNull();
+        assertThat(result.get().step()).isEqualTo(4);
+    }
+
+    @Test
     void wrongSettingsAreNamed(@TempDir Path dir) {
         assertThatThrownBy(() -> Training.builder().runDirectory(dir).set("model.widht", 3).build())
                 .isInstanceOf(IllegalArgumentException.class)
