@@ -155,6 +155,7 @@ class BrowserTest {
 
                 // the run's page ended with the run; serve the finished run on the same port, as `serve RUN_DIR` would
                 try (RunServer served = RunServer.start(List.of(run), "127.0.0.1", port)) {
+                assertThat(served.url()).isEqualTo(url);
                 page.eval("location.reload()");
                 Thread.sleep(1500);
                 page.eval("document.getElementById('steps').value = '4'; document.getElementById('count').value = '4';"
