@@ -40,4 +40,22 @@ final class ClassChoice {
         }
         return out;
     }
+
+    /**
+     * The name of the one class {@code --class} names for {@code model} (by index or name), as the editing commands take it.
+     *
+     * @throws UserInputException for an unconditional model, or a token that names no class
+     */
+    static String one(String token, dev.diffusion4j.api.DiffusionModel model) {
+        dev.diffusion4j.api.ModelInfo info = model.info();
+        if (!info.conditional()) {
+            throw new UserInputException("--class needs a class-conditional model; " + info.name() + " has model.classes = 0");
+        }
+        int k = ClassNames.indexOf(token, info.classNames(), info.classes());
+        if (k < 0) {
+            throw new UserInputException("--class " + token + ": not a class of this model (" + ClassNames.describe(info.classNames(), info.classes())
+                    + ")");
+        }
+        return ClassNames.name(k, info.classNames());
+    }
 }

@@ -8,7 +8,6 @@ import dev.diffusion4j.cli.SharedOptions.BatchOption;
 import dev.diffusion4j.cli.SharedOptions.CheckpointOption;
 import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
-import dev.diffusion4j.data.ClassNames;
 import dev.diffusion4j.io.ImageFiles;
 import dev.diffusion4j.train.Builtins;
 import java.io.IOException;
@@ -90,15 +89,7 @@ final class EditOptions {
     EditRequest.Builder request(DiffusionModel model) {
         EditRequest.Builder b = EditRequest.builder().sampler(sampler.spec()).seed(seed.seed).batch(batch.batch);
         if (classToken != null) {
-            if (!model.info().conditional()) {
-                throw new UserInputException("--class needs a class-conditional model; " + model.info().name() + " has model.classes = 0");
-            }
-            int k = ClassNames.indexOf(classToken, model.info().classNames(), model.info().classes());
-            if (k < 0) {
-                throw new UserInputException("--class " + classToken + ": not a class of this model ("
-                        + ClassNames.describe(model.info().classNames(), model.info().classes()) + ")");
-            }
-            b.label(ClassNames.name(k, model.info().classNames()));
+            b.label(ClassChoice.one(classToken, model));
         } else if (guidance != null) {
             throw new UserInputException("--guidance needs --class");
         }

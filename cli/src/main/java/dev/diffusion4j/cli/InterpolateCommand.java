@@ -3,7 +3,6 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.api.DiffusionModel;
 import dev.diffusion4j.api.EditRequest;
 import dev.diffusion4j.api.Samples;
-import dev.diffusion4j.data.ClassNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,7 +60,7 @@ public final class InterpolateCommand implements Callable<Integer> {
             Samples ends = new Samples(both, 2, ea.channels(), ea.height(), ea.width(), null, List.of(), ea.audio(), 0);
             EditRequest.Builder r = EditRequest.builder().sampler(dev.diffusion4j.sample.SamplerSpec.ddim(steps));
             if (classes != null) {
-                r.labels(classes.size() == 1 ? List.of(name(model, classes.get(0))) : classes.stream().map(c -> name(model, c)).toList());
+                r.labels(classes.size() == 1 ? List.of(ClassChoice.one(classes.get(0), model)) : classes.stream().map(c -> ClassChoice.one(c, model)).toList());
             }
             long start = System.nanoTime();
             Samples strip = model.interpolate(ends, frames, r.build());
@@ -82,17 +81,5 @@ public final class InterpolateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserInputException(e.getMessage(), e);
         }
-    }
-
-    private static String name(DiffusionModel model, String token) {
-        if (!model.info().conditional()) {
-            throw new UserInputException("--class needs a class-conditional model; " + model.info().name() + " has model.classes = 0");
-        }
-        int k = ClassNames.indexOf(token, model.info().classNames(), model.info().classes());
-        if (k < 0) {
-            throw new UserInputException("--class " + token + ": not a class of this model ("
-                    + ClassNames.describe(model.info().classNames(), model.info().classes()) + ")");
-        }
-        return ClassNames.name(k, model.info().classNames());
     }
 }

@@ -291,16 +291,17 @@ public final class DiffusionModel implements AutoCloseable {
         long[] labels = endLabels == null || request.labels().isEmpty() ? null : new long[frames];
         try (NDManager m = manager.newSubManager()) {
             Shape one = new Shape(1, info.channels(), info.height(), info.width());
+            Denoiser net = denoiser(m, request, !request.labels().isEmpty());
             NDArray[] latents = new NDArray[2];
             for (int e = 0; e < 2; e++) {
                 NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(ends.pixels(), e * per, (e + 1) * per), one, m);
-                latents[e] = Inversion.invert(denoiser(m, request, !request.labels().isEmpty()), d, steps, x0, labelArray(m, endLabels, e), m, CancelToken.NONE);
+                latents[e] = Inversion.invert(net, d, steps, x0, labelArray(m, endLabels, e), m, CancelToken.NONE);
             }
             for (int f = 0; f < frames; f++) {
                 double w = (double) f / (frames - 1);
                 int nearer = w < 0.5 ? 0 : 1;
                 NDArray z = Inversion.slerp(latents[0], latents[1], w);
-                NDArray img = Inversion.decode(denoiser(m, request, !request.labels().isEmpty()), d, steps, z, labelArray(m, endLabels, nearer), m,
+                NDArray img = Inversion.decode(net, d, steps, z, labelArray(m, endLabels, nearer), m,
                         CancelToken.NONE);
                 System.arraycopy(Pixels.toBytes(img), 0, out, f * per, per);
                 if (labels != null) {
