@@ -181,7 +181,7 @@ public final class FidCommand implements Callable<Integer> {
     private Generated sample(long[] labels, double guidanceScale, NDManager parent) throws IOException {
         Checkpoint ckpt = checkpoint.open();
         GaussianDiffusion d = ckpt.config().diffusion().build();
-        SamplerSpec how = sampler.spec();
+        SamplerSpec how = ckpt.config().distilled() ? sampler.spec().forDistilled(ckpt.config().distillation().steps(), ckpt.name()) : sampler.spec();
         Sampler s = how.build(d);
         int ch = ckpt.config().model().channels();
         int h = ckpt.config().model().height();

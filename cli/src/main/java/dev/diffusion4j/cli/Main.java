@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Train and sample denoising diffusion probabilistic models (DDPM), in Java.",
-        subcommands = {TrainCommand.class, SampleCommand.class, InpaintCommand.class, EditCommand.class, InvertCommand.class,
+        subcommands = {TrainCommand.class, DistillCommand.class, SampleCommand.class, InpaintCommand.class, EditCommand.class, InvertCommand.class,
                 InterpolateCommand.class, ServeCommand.class, EvalCommand.class, MelCommand.class, BenchCommand.class, ScheduleCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: options, files, data. */

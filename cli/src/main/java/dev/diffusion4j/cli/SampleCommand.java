@@ -104,7 +104,7 @@ public final class SampleCommand implements Callable<Integer> {
                 traj.write(trajectory, model.info());
             }
             spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
-                    + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), sampler.kind, model.steps(request),
+                    + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), model.resolve(request.sampler()).kind(), model.steps(request),
                     model.info().name(), secs, loopSecs, secs - loopSecs, out);
         }
         return 0;

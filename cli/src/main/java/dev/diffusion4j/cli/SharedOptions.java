@@ -120,7 +120,8 @@ final class SharedOptions {
         Integer steps;
 
         @Option(names = "--grid", paramLabel = "G", converter = GridConverter.class,
-                description = "Where (sde-)dpm-solver++ evaluates the model: logsnr (evenly in log-SNR, the default) or uniform (evenly in t).")
+                description = "Where the model is evaluated: logsnr (evenly in log-SNR, the default of (sde-)dpm-solver++), uniform (evenly in t "
+                        + "from T to 1, the default of ddim) or trailing (at the multiples of T/steps, the grid of a distilled model).")
         DpmSolverPlusPlus.Grid grid;
 
         @Option(names = "--eta", paramLabel = "E", description = "DDIM's eta (0: deterministic). Default: ${DEFAULT-VALUE}.")
@@ -143,7 +144,8 @@ final class SharedOptions {
             return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "logsnr", "log-snr" -> DpmSolverPlusPlus.Grid.LOG_SNR;
                 case "uniform", "uniform-t" -> DpmSolverPlusPlus.Grid.UNIFORM_T;
-                default -> throw new TypeConversionException("unknown grid '" + value + "' (expected logsnr or uniform)");
+                case "trailing" -> DpmSolverPlusPlus.Grid.TRAILING;
+                default -> throw new TypeConversionException("unknown grid '" + value + "' (expected logsnr, uniform or trailing)");
             };
         }
     }

@@ -150,7 +150,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** The run's progress on the terminal: a progress bar, or (not on a terminal) a log line per metrics row. */
-    private static final class Progress implements TrainListener, AutoCloseable {
+    static final class Progress implements TrainListener, AutoCloseable {
         private final PrintWriter pw;
         private final boolean terminal = System.console() != null;
         private ProgressBar bar;
@@ -170,6 +170,7 @@ public final class TrainCommand implements Callable<Integer> {
             pw.flush();
             startNanos = System.nanoTime();
             startStep = s.fromStep();
+            close(); // a distillation starts one run per round
             if (terminal) {
                 bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(s.toStep()).startsFrom(s.fromStep(), java.time.Duration.ZERO)
                         .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).build();
@@ -217,6 +218,7 @@ public final class TrainCommand implements Callable<Integer> {
         public void close() {
             if (bar != null) {
                 bar.close();
+                bar = null;
             }
         }
     }

@@ -55,7 +55,7 @@ public final class DiffusionModel implements AutoCloseable {
         UNetConfig mc = c.model();
         this.info = new ModelInfo(checkpoint.name(), c.usesAudio(), mc.channels(), mc.height(), mc.width(), mc.classes(), c.classNames(),
                 c.diffusion().prediction(), c.diffusion().schedule(), c.diffusion().timesteps(), checkpoint.state().step(),
-                network.parameterCount());
+                network.parameterCount(), c.distilled() ? c.distillation().steps() : 0);
     }
 
     /**
@@ -173,7 +173,25 @@ public final class DiffusionModel implements AutoCloseable {
     }
 
     private Sampler sampler(SampleRequest request) {
-        return request.sampler().build(checkpoint.config().diffusion().build());
+        return sampler(request.sampler());
+    }
+
+    private Sampler sampler(SamplerSpec requested) {
+        return resolve(requested).build(checkpoint.config().diffusion().build());
+    }
+
+    /**
+     * The sampler this model runs for a request's: the request's own, except for a distilled model, which samples with
+     * DDIM (η = 0) on the trailing grid of the steps it was distilled for. There the default sampler with no steps
+     * named, or DDIM with those steps (and no other grid), mean that sampler; anything else is refused, since the
+     * student has learned nothing else.
+     *
+     * @param requested the sampler asked for
+     * @return the sampler to run
+     * @throws IllegalArgumentException for a distilled model asked for another sampler or step count
+     */
+    public SamplerSpec resolve(SamplerSpec requested) {
+        return info.distilled() ? requested.forDistilled(info.distilledSteps(), info.name()) : requested;
     }
 
     private SampleStep step(SampleRequest request, long[] labels, long first, int i, int steps, int t, NDArray x, NDArray x0, SampleListener listener) {
@@ -235,7 +253,7 @@ public final class DiffusionModel implements AutoCloseable {
                     + info.width());
         }
         GaussianDiffusion d = checkpoint.config().diffusion().build();
-        Sampler sampler = request.sampler().build(d);
+        Sampler sampler = sampler(request.sampler());
         return perBatch(input, request, (net, x0, y, first, m) -> request.inpainting() == EditRequest.InpaintMethod.REPAINT
                 ? Inpainting.repaint(net, d, request.repaint(), x0, mask, y, Randomness.of(request.seed()), first, m, cancel)
                 : Inpainting.fast(net, sampler, d, x0, mask, request.resample(), y, Randomness.of(request.seed()), first, m, cancel));
@@ -250,7 +268,7 @@ public final class DiffusionModel implements AutoCloseable {
      */
     public Samples edit(Samples input, EditRequest request) {
         GaussianDiffusion d = checkpoint.config().diffusion().build();
-        Sampler sampler = request.sampler().build(d);
+        Sampler sampler = sampler(request.sampler());
         return perBatch(input, request, (net, x0, y, first, m) -> ImageToImage.edit(net, sampler, d, x0, request.strength(), y,
                 Randomness.of(request.seed()), first, m, CancelToken.NONE));
     }

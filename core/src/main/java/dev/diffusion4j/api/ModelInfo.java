@@ -18,9 +18,10 @@ import java.util.List;
  * @param timesteps T of its noise schedule
  * @param step optimiser steps it was trained for
  * @param parameters number of network parameters
+ * @param distilledSteps for a distilled model, the DDIM steps it was distilled for (on the trailing grid); 0 otherwise
  */
 public record ModelInfo(String name, boolean audio, int channels, int height, int width, int classes, List<String> classNames,
-        PredictionType prediction, String schedule, int timesteps, long step, long parameters) {
+        PredictionType prediction, String schedule, int timesteps, long step, long parameters, int distilledSteps) {
     /**
      * Creates a model's description, keeping an unmodifiable copy of {@code classNames}.
      *
@@ -36,6 +37,7 @@ public record ModelInfo(String name, boolean audio, int channels, int height, in
      * @param timesteps T of its noise schedule
      * @param step optimiser steps it was trained for
      * @param parameters number of network parameters
+     * @param distilledSteps the DDIM steps a distilled model was distilled for; 0 otherwise
      */
     public ModelInfo {
         classNames = List.copyOf(classNames);
@@ -48,5 +50,14 @@ public record ModelInfo(String name, boolean audio, int channels, int height, in
      */
     public boolean conditional() {
         return classes > 0;
+    }
+
+    /**
+     * Whether the model is a distilled student, which samples with DDIM on the grid it learned.
+     *
+     * @return whether {@link #distilledSteps} is set
+     */
+    public boolean distilled() {
+        return distilledSteps > 0;
     }
 }

@@ -128,7 +128,7 @@ public final class Training {
         }
     }
 
-    private static RunLock lock(Path runDir) throws IOException {
+    static RunLock lock(Path runDir) throws IOException {
         try {
             return RunLock.acquire(runDir);
         } catch (IllegalStateException e) {
@@ -137,9 +137,9 @@ public final class Training {
     }
 
     /** The configuration (with the log-mel range measured, for wav: data) and the training images. */
-    private record Prepared(TrainConfig config, ImageDataset images) {}
+    record Prepared(TrainConfig config, ImageDataset images) {}
 
-    private static Prepared withMeasuredAudio(TrainConfig config) {
+    static Prepared withMeasuredAudio(TrainConfig config) {
         if (config.data() instanceof DataSpec.Wav wav && !config.audio().hasStats()) {
             // the first read of a wav: folder measures its log-mel range; the images come with it
             AudioDatasets.Loaded loaded = AudioDatasets.load(wav.dir(), Datasets.Split.TRAIN, config.audio());
@@ -150,7 +150,7 @@ public final class Training {
     }
 
     /** A class-conditional run stores its data's class names (or the label numbers) the first time it reads it. */
-    private static Prepared withClassNames(Prepared p) {
+    static Prepared withClassNames(Prepared p) {
         TrainConfig c = p.config();
         if (!c.model().conditional() || !c.classNames().isEmpty()) {
             return p;
@@ -164,12 +164,16 @@ public final class Training {
     }
 
     /**
-     * The sample grids a run writes: DDIM (η = 0) with {@code output.sampleSteps} steps from the EMA weights; a
-     * class-conditional model draws the classes in turn, without guidance.
+     * The sample grids a run writes: DDIM (η = 0) with {@code output.sampleSteps} steps from the EMA weights (a
+     * distilled student's own steps on the trailing grid); a class-conditional model draws the classes in turn, without
+     * guidance.
      */
     static TrainingRun.Preview previews(TrainConfig config) {
         GaussianDiffusion diffusion = config.diffusion().build();
-        Sampler sampler = SamplerSpec.ddim(Math.min(config.output().sampleSteps(), diffusion.schedule().steps())).build(diffusion);
+        Sampler sampler = config.distilled()
+                ? new SamplerSpec(SamplerSpec.Kind.DDIM, config.distillation().steps(), 0, dev.diffusion4j.sample.DpmSolverPlusPlus.Grid.TRAILING)
+                        .build(diffusion)
+                : SamplerSpec.ddim(Math.min(config.output().sampleSteps(), diffusion.schedule().steps())).build(diffusion);
         int c = config.model().channels();
         int h = config.model().height();
         int w = config.model().width();
@@ -184,9 +188,9 @@ public final class Training {
     }
 
     /** The run's events, passed on to the user's listener. */
-    private static final class Events implements TrainingRun.Listener {
+    static final class Events implements TrainingRun.Listener {
         private final TrainListener listener;
-        private Path lastCheckpoint;
+        Path lastCheckpoint;
 
         Events(TrainListener listener) {
             this.listener = listener;

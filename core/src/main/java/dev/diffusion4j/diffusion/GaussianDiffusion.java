@@ -289,6 +289,67 @@ public record GaussianDiffusion(
         return simple;
     }
 
+    // ---------------------------------------------------------------- progressive distillation
+
+    /**
+     * The deterministic DDIM step (η = 0) with a timestep per item: x_s = √ᾱ_s x̂_0 + √(1 - ᾱ_s) ε̂, i.e. (4) with the
+     * predicted x_0 and ε in place of the draw; s = 0 gives x̂_0 itself (ᾱ_0 = 1).
+     *
+     * @param s (B) target timesteps in 0..T
+     */
+    public NDArray ddimStep(NDArray x0, NDArray eps, NDArray s) {
+        return extract(schedule::sqrtAlphaBar, s, x0).mul(x0).add(extract(schedule::sqrtOneMinusAlphaBar, s, x0).mul(eps));
+    }
+
+    /**
+     * Progressive distillation's target (Salimans and Ho, 2022, Algorithm 2): the x_0 for which one deterministic
+     * DDIM step from x_t at t lands exactly on x_s at s &lt; t,
+     * x̃ = (x_s - (σ_s/σ_t) x_t) / (α_s - (σ_s/σ_t) α_t) with α = √ᾱ and σ = √(1 - ᾱ); for s = 0 it is x_s. The
+     * coefficients are formed in double precision and rounded once.
+     *
+     * @param t (B) timesteps in 1..T
+     * @param s (B) timesteps, each below its t
+     */
+    public NDArray distillationTarget(NDArray xt, NDArray t, NDArray xs, NDArray s) {
+        long[] ts = timesteps(t);
+        long[] ss = timesteps(s);
+        double[] onXs = new double[ts.length];
+        double[] onXt = new double[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            int ti = Math.toIntExact(ts[i]);
+            int si = Math.toIntExact(ss[i]);
+            if (si >= ti) {
+                throw new IllegalArgumentException("the distillation target needs s < t, got s = " + si + ", t = " + ti);
+            }
+            double ratio = schedule.sqrtOneMinusAlphaBar(si) / schedule.sqrtOneMinusAlphaBar(ti);
+            double denominator = schedule.sqrtAlphaBar(si) - ratio * schedule.sqrtAlphaBar(ti);
+            onXs[i] = 1 / denominator;
+            onXt[i] = -ratio / denominator;
+        }
+        Shape shape = perItem(ts.length, xt);
+        NDManager scope = t.getManager();
+        NDArray x = Ops.constant64(scope, onXs, shape).mul(Ops.toDouble(xs, scope))
+                .add(Ops.constant64(scope, onXt, shape).mul(Ops.toDouble(xt, scope)));
+        return x.toType(xt.getDataType(), false);
+    }
+
+    /**
+     * The weight of progressive distillation's x loss, "truncated SNR" (Salimans and Ho, 2022, section 4):
+     * max(SNR_t, 1) with SNR_t = ᾱ_t / (1 - ᾱ_t), so that the loss does not vanish where the signal does.
+     */
+    public double truncatedSnrWeight(int t) {
+        return Math.max(schedule.alphaBar(t) / schedule.oneMinusAlphaBar(t), 1);
+    }
+
+    /**
+     * Progressive distillation's loss per batch item: max(SNR_t, 1) times the mean over dimensions of (x̃ - x̂_θ)²,
+     * with x̂_θ the x_0 the network's output implies (unclipped) and x̃ {@link #distillationTarget}.
+     */
+    public NDArray distillationLoss(NDArray modelOutput, NDArray xt, NDArray t, NDArray target) {
+        NDArray x0 = predictX0(modelOutput, xt, t);
+        return GaussianMath.meanFlat(target.sub(x0).square()).mul(extract(this::truncatedSnrWeight, t, t));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**

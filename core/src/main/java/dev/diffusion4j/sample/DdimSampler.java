@@ -22,6 +22,17 @@ public final class DdimSampler implements Sampler {
      * @param eta η ≥ 0
      */
     public DdimSampler(GaussianDiffusion diffusion, int steps, double eta) {
+        this(diffusion, steps, eta, DpmSolverPlusPlus.Grid.UNIFORM_T);
+    }
+
+    /**
+     * DDIM on another grid.
+     *
+     * @param steps S, the number of model evaluations (1 ≤ S ≤ T)
+     * @param eta η ≥ 0
+     * @param grid where the S evaluations are ({@link DpmSolverPlusPlus.Grid#UNIFORM_T} is this sampler's own)
+     */
+    public DdimSampler(GaussianDiffusion diffusion, int steps, double eta, DpmSolverPlusPlus.Grid grid) {
         int n = diffusion.schedule().steps();
         if (steps < 1 || steps > n) {
             throw new IllegalArgumentException("DDIM steps must be in 1.." + n + ", got " + steps);
@@ -31,7 +42,48 @@ public final class DdimSampler implements Sampler {
         }
         this.diffusion = diffusion;
         this.eta = eta;
-        this.timesteps = grid(n, steps);
+        this.timesteps = DpmSolverPlusPlus.timesteps(grid, diffusion.schedule(), steps);
+    }
+
+    /**
+     * DDIM on the given timesteps, strictly descending within 1..T; the last step goes to x_0.
+     *
+     * @param timesteps where the model is evaluated, the noisiest first
+     * @param eta η ≥ 0
+     */
+    public static DdimSampler onTimesteps(GaussianDiffusion diffusion, int[] timesteps, double eta) {
+        return new DdimSampler(diffusion, timesteps, eta);
+    }
+
+    private DdimSampler(GaussianDiffusion diffusion, int[] timesteps, double eta) {
+        int n = diffusion.schedule().steps();
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] < 1 || timesteps[i] > n || i > 0 && timesteps[i] >= timesteps[i - 1]) {
+                throw new IllegalArgumentException("DDIM timesteps must descend strictly within 1.." + n + ", got "
+                        + java.util.Arrays.toString(timesteps));
+            }
+        }
+        if (timesteps.length == 0 || !(eta >= 0) || !Double.isFinite(eta)) {
+            throw new IllegalArgumentException("DDIM needs at least one timestep and eta ≥ 0");
+        }
+        this.diffusion = diffusion;
+        this.eta = eta;
+        this.timesteps = timesteps.clone();
+    }
+
+    /**
+     * S timesteps at the multiples of T/S, rounded, descending: T, …, round(T/S) (diffusers' "trailing" spacing).
+     * Halving S keeps every other point when S divides into T evenly enough that no two round together.
+     */
+    public static int[] trailingGrid(int n, int steps) {
+        if (steps < 1 || steps > n) {
+            throw new IllegalArgumentException("steps must be in 1.." + n + ", got " + steps);
+        }
+        int[] out = new int[steps];
+        for (int i = 0; i < steps; i++) {
+            out[i] = (int) Math.round((double) (steps - i) * n / steps);
+        }
+        return out;
     }
 
     /** S timesteps evenly spread over 1..T, T included, descending. */

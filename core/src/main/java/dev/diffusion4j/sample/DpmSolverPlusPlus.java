@@ -45,8 +45,9 @@ import java.util.Objects;
  * x̂_0, has the two coefficients above ({@code DpmSolverTest}). The last step lands on σ = 0 and adds no
  * noise.
  *
- * <p>The grid is S model evaluations from T down to 1, either evenly spaced in t ({@link
- * Grid#UNIFORM_T}) or evenly spaced in λ and rounded to the nearest timestep ({@link Grid#LOG_SNR}).
+ * <p>The grid is S model evaluations from T down, either evenly spaced in t from T to 1 ({@link
+ * Grid#UNIFORM_T}), evenly spaced in λ and rounded to the nearest timestep ({@link Grid#LOG_SNR}), or at the multiples
+ * of T/S ({@link Grid#TRAILING}).
  */
 public final class DpmSolverPlusPlus implements Sampler {
     /** How the S evaluation times are spread over 1..T. */
@@ -54,7 +55,22 @@ public final class DpmSolverPlusPlus implements Sampler {
         /** Evenly in t, as DDIM's grid. */
         UNIFORM_T,
         /** Evenly in the log signal-to-noise ratio, each rounded to the nearest timestep. */
-        LOG_SNR
+        LOG_SNR,
+        /**
+         * round(jT/S) for j = S down to 1: T first and T/S last, so that the last step spans as much as every other
+         * (diffusers' "trailing" spacing). The grid a distilled student learns: each halving of S keeps every other
+         * point.
+         */
+        TRAILING
+    }
+
+    /** The S timesteps of {@code grid} on a schedule, T first. */
+    static int[] timesteps(Grid grid, NoiseSchedule s, int steps) {
+        return switch (grid) {
+            case UNIFORM_T -> DdimSampler.grid(s.steps(), steps);
+            case LOG_SNR -> logSnrGrid(s, steps);
+            case TRAILING -> DdimSampler.trailingGrid(s.steps(), steps);
+        };
     }
 
     /** Which differential equation of the reverse process the solver follows. */
@@ -92,7 +108,7 @@ public final class DpmSolverPlusPlus implements Sampler {
         this.diffusion = diffusion;
         this.order = order;
         this.equation = Objects.requireNonNull(equation, "equation");
-        this.timesteps = grid == Grid.UNIFORM_T ? DdimSampler.grid(n, steps) : logSnrGrid(diffusion.schedule(), steps);
+        this.timesteps = timesteps(grid, diffusion.schedule(), steps);
     }
 
     /** The half log-SNR λ_t = log(√ᾱ_t / √(1 - ᾱ_t)). */

@@ -11,7 +11,8 @@ import java.util.Locale;
  * @param kind the algorithm
  * @param steps model evaluations, or null for the kind's default
  * @param eta DDIM's η (0: deterministic); ignored by the other kinds
- * @param grid where DPM-Solver++ (either equation) evaluates the model, or null for its default ({@link #DEFAULT_GRID})
+ * @param grid where the model is evaluated, or null for the kind's default: {@link #DEFAULT_GRID} for DPM-Solver++
+ *     (either equation), {@link DpmSolverPlusPlus.Grid#UNIFORM_T} for DDIM; DDPM takes every timestep
  */
 public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlus.Grid grid) {
     /** DPM-Solver++'s grid when none is named. */
@@ -130,10 +131,39 @@ public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlu
         }
         return switch (kind) {
             case DDPM -> new DdpmSampler(d);
-            case DDIM -> new DdimSampler(d, evaluations(d), eta);
+            case DDIM -> new DdimSampler(d, evaluations(d), eta, grid == null ? DpmSolverPlusPlus.Grid.UNIFORM_T : grid);
             case DPM_SOLVER_PP -> new DpmSolverPlusPlus(d, evaluations(d), effectiveGrid(), 2, DpmSolverPlusPlus.Equation.PROBABILITY_FLOW_ODE);
             case SDE_DPM_SOLVER_PP -> new DpmSolverPlusPlus(d, evaluations(d), effectiveGrid(), 2, DpmSolverPlusPlus.Equation.REVERSE_SDE);
         };
+    }
+
+    /**
+     * What this request means for a model distilled for DDIM with {@code n} steps on the trailing grid: that sampler when
+     * this is the default with no steps named, or DDIM with {@code n} steps (or none) on that grid (or none); anything
+     * else is refused, since the student has learned nothing else.
+     *
+     * @param n the steps the model was distilled for
+     * @param model what to call the model in the message
+     * @throws IllegalArgumentException naming the model, its steps and how far the request is from them
+     */
+    public SamplerSpec forDistilled(int n, String model) {
+        SamplerSpec own = new SamplerSpec(Kind.DDIM, n, kind == Kind.DDIM ? eta : 0, DpmSolverPlusPlus.Grid.TRAILING);
+        boolean unnamed = kind == DEFAULT_KIND && steps == null && grid == null;
+        boolean same = kind == Kind.DDIM && (steps == null || steps == n) && (grid == null || grid == DpmSolverPlusPlus.Grid.TRAILING);
+        if (unnamed || same) {
+            return own;
+        }
+        String asked = kind.cliName() + (steps != null ? " with " + steps + " steps" : "")
+                + (grid != null ? " on the " + grid.name().toLowerCase(Locale.ROOT).replace('_', '-') + " grid" : "");
+        String far = steps != null && steps != n ? " (" + steps + " is " + ratio(steps, n) + ")" : "";
+        throw new IllegalArgumentException(model + " is distilled for ddim with " + n + " steps on the trailing grid, not " + asked + far
+                + "; leave --sampler and --steps out to use its own");
+    }
+
+    private static String ratio(int asked, int n) {
+        double r = asked > n ? (double) asked / n : (double) n / asked;
+        String x = r == Math.rint(r) ? Long.toString((long) r) : String.format(Locale.ROOT, "%.2f", r);
+        return asked > n ? x + "x its " + n : "1/" + x + " of its " + n;
     }
 
     /** The grid DPM-Solver++ uses: the one named, or the default. */
@@ -142,14 +172,25 @@ public record SamplerSpec(Kind kind, Integer steps, double eta, DpmSolverPlusPlu
     }
 
     private String gridLabel() {
-        return effectiveGrid() == DpmSolverPlusPlus.Grid.UNIFORM_T ? "(uniform t)" : "";
+        return switch (effectiveGrid()) {
+            case UNIFORM_T -> "(uniform t)";
+            case LOG_SNR -> "";
+            case TRAILING -> "(trailing)";
+        };
+    }
+
+    private String ddimGridLabel() {
+        if (grid == null || grid == DpmSolverPlusPlus.Grid.UNIFORM_T) {
+            return "";
+        }
+        return grid == DpmSolverPlusPlus.Grid.TRAILING ? "(trailing)" : "(log-SNR)";
     }
 
     /** A short label, e.g. {@code DDIM-50} or {@code DDPM-1000}. */
     public String describe(GaussianDiffusion d) {
         String name = switch (kind) {
             case DDPM -> "DDPM";
-            case DDIM -> eta == 0 ? "DDIM" : "DDIM(eta=" + eta + ")";
+            case DDIM -> (eta == 0 ? "DDIM" : "DDIM(eta=" + eta + ")") + ddimGridLabel();
             case DPM_SOLVER_PP -> "DPM-Solver++" + gridLabel();
             case SDE_DPM_SOLVER_PP -> "SDE-DPM-Solver++" + gridLabel();
         };

@@ -24,9 +24,37 @@ import java.util.List;
  * @param classNames the name of each class label of a class-conditional model, in label order, as
  *     the training data names them (stored with the run the first time it reads its data); empty for
  *     an unconditional model
+ * @param distillation for a distilled student, what it learns from and for how many steps; null for a model trained
+ *     on data alone
  */
 public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio,
-        List<String> classNames) {
+        List<String> classNames, Distillation distillation) {
+
+    /** A configuration that is not a distillation. */
+    public TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, Training training, Output output, AudioConfig audio,
+            List<String> classNames) {
+        this(data, model, diffusion, training, output, audio, classNames, null);
+    }
+
+    /**
+     * One round of progressive distillation (Salimans and Ho, 2022): a student that does in one DDIM step what its
+     * teacher does in two, on the trailing grid of {@code steps} timesteps.
+     *
+     * @param teacher the teacher's checkpoint: a run or checkpoint directory, or {@code builtin:NAME}
+     * @param teacherSteps the teacher's DDIM steps, twice {@code steps}
+     * @param steps the student's DDIM steps, the grid it is distilled for ({@code sample} uses it)
+     */
+    public record Distillation(String teacher, int teacherSteps, int steps) {
+        public Distillation {
+            if (teacher == null || teacher.isBlank()) {
+                throw new IllegalArgumentException("distillation.teacher is required");
+            }
+            if (steps < 1 || teacherSteps != 2 * steps) {
+                throw new IllegalArgumentException("distillation.teacherSteps must be twice distillation.steps ≥ 1, got "
+                        + teacherSteps + " and " + steps);
+            }
+        }
+    }
 
     public TrainConfig {
         if (audio == null) {
@@ -42,12 +70,27 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
 
     /** This configuration with another audio section. */
     public TrainConfig withAudio(AudioConfig a) {
-        return new TrainConfig(data, model, diffusion, training, output, a, classNames);
+        return new TrainConfig(data, model, diffusion, training, output, a, classNames, distillation);
     }
 
     /** This configuration with the class names of its data. */
     public TrainConfig withClassNames(List<String> names) {
-        return new TrainConfig(data, model, diffusion, training, output, audio, names);
+        return new TrainConfig(data, model, diffusion, training, output, audio, names, distillation);
+    }
+
+    /** This configuration as a distillation round. */
+    public TrainConfig withDistillation(Distillation d) {
+        return new TrainConfig(data, model, diffusion, training, output, audio, classNames, d);
+    }
+
+    /** This configuration with other training and output settings. */
+    public TrainConfig withTraining(Training t, Output o) {
+        return new TrainConfig(data, model, diffusion, t, o, audio, classNames, distillation);
+    }
+
+    /** Whether this is a distilled student. */
+    public boolean distilled() {
+        return distillation != null;
     }
 
     /** Whether the data is sound ({@code wav:DIR}). */
@@ -192,6 +235,8 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
         require(output.sampleEvery() >= 0 && output.keepCheckpoints() >= 1, "output.sampleEvery ≥ 0 and output.keepCheckpoints ≥ 1");
         require(output.samples() >= 1 && output.sampleSteps() >= 1, "output.samples and output.sampleSteps must be ≥ 1");
         diffusion.build();
+        require(distillation == null || 2 * distillation.steps() <= diffusion.timesteps(),
+                "distillation.teacherSteps must be at most diffusion.timesteps = " + diffusion.timesteps());
         if (usesAudio()) {
             require(model.channels() == 1 && model.height() == audio.nMels() && model.width() == audio.frames(),
                     "wav data makes 1 x nMels x frames images: model.channels must be 1, model.imageSize audio.nMels and "

@@ -48,10 +48,12 @@ public final class Trainer implements AutoCloseable {
     private int[] permutation;
     private long permutationEpoch = -1;
     private final Randomness rng;
+    private final Objective objective;
 
-    private Trainer(TrainConfig config, ImageDataset data) {
+    private Trainer(TrainConfig config, ImageDataset data, java.util.function.Function<GaussianDiffusion, Objective> objective) {
         this.config = config;
         this.diffusion = config.diffusion().build();
+        this.objective = objective.apply(diffusion);
         this.data = data;
         requireMatchingData(config, data);
         Djl.engine();
@@ -95,9 +97,31 @@ public final class Trainer implements AutoCloseable {
 
     /** A new run: weights drawn from the seed, EMA equal to them, optimiser empty. */
     public static Trainer fresh(TrainConfig config, ImageDataset data) {
-        Trainer tr = new Trainer(config, data);
+        Trainer tr = new Trainer(config, data, Objective::denoising);
         tr.model.initializeParameters(tr.root, tr.rng.derive("initial weights"));
         Weights.initialize(tr.ema, tr.root, Weights.of(tr.model), "initial weights");
+        return tr;
+    }
+
+    /**
+     * A new run that starts from given weights (model and EMA both), with its own objective: a distilled student
+     * starts as its teacher.
+     *
+     * @param weights named tensors of {@code config.model()}'s network
+     * @param source what to call the weights in errors
+     * @param objective the objective for this run's diffusion
+     * @throws IllegalArgumentException naming {@code source} when the weights do not fit the network
+     */
+    public static Trainer startingFrom(TrainConfig config, ImageDataset data, Map<String, SafeTensors.Tensor> weights, String source,
+            java.util.function.Function<GaussianDiffusion, Objective> objective) {
+        Trainer tr = new Trainer(config, data, objective);
+        try {
+            Weights.initialize(tr.model, tr.root, weights, source);
+            Weights.initialize(tr.ema, tr.root, weights, source);
+        } catch (RuntimeException e) {
+            tr.close();
+            throw e;
+        }
         return tr;
     }
 
@@ -108,10 +132,22 @@ public final class Trainer implements AutoCloseable {
      * @throws IOException or IllegalArgumentException naming the file that does not fit
      */
     public static Trainer resume(Checkpoint ckpt, TrainConfig config, ImageDataset data) throws IOException {
+        return resume(ckpt, config, data, Objective::denoising);
+    }
+
+    /**
+     * Continues a run from a checkpoint, with its own objective.
+     *
+     * @param config the checkpoint's configuration, possibly with more steps
+     * @param objective the objective for this run's diffusion
+     * @throws IOException or IllegalArgumentException naming the file that does not fit
+     */
+    public static Trainer resume(Checkpoint ckpt, TrainConfig config, ImageDataset data,
+            java.util.function.Function<GaussianDiffusion, Objective> objective) throws IOException {
         if (!ckpt.config().model().equals(config.model()) || !ckpt.config().diffusion().equals(config.diffusion())) {
             throw new IllegalArgumentException(ckpt.dir() + ": the model or diffusion settings differ from the checkpoint's");
         }
-        Trainer tr = new Trainer(config, data);
+        Trainer tr = new Trainer(config, data, objective);
         try {
             Weights.initialize(tr.model, tr.root, ckpt.tensors("model"), ckpt.dir().resolve("model.safetensors").toString());
             Weights.initialize(tr.ema, tr.root, ckpt.tensors("ema"), ckpt.dir().resolve("ema.safetensors").toString());
@@ -188,13 +224,12 @@ public final class Trainer implements AutoCloseable {
     Draws draws(long k) {
         TrainConfig.Training tc = config.training();
         int b = tc.batchSize();
-        int n = diffusion.schedule().steps();
         Randomness step = rng.derive("step").step(k);
         SplittableRandom r = step.derive("timesteps and flips").stream();
         long[] ts = new long[b];
         boolean[] flip = new boolean[b];
         for (int i = 0; i < b; i++) {
-            ts[i] = 1 + r.nextInt(n);
+            ts[i] = objective.timestep(r);
             flip[i] = tc.randomFlip() && r.nextBoolean();
         }
         int[] idx = batchIndices(k, b);
@@ -215,17 +250,18 @@ public final class Trainer implements AutoCloseable {
         return y;
     }
 
-    /** Noises the batch with (4), predicts, and backpropagates the mean loss; returns the loss per item. */
+    /** Noises the batch with (4), predicts, and backpropagates the objective's mean loss; returns the loss per item. */
     private NDArray lossAndBackward(NDManager sm, Draws draws) {
         NDArray x0 = data.batch(sm, draws.indices(), draws.flips());
         NDArray t = sm.create(draws.timesteps());
         NDArray noise = draws.step().derive("noise").normal(sm, x0.getShape());
-        draws.step().derive("dropout").seedEngine();
         NDArray xt = diffusion.qSample(x0, t, noise);
+        NDArray labels = draws.labels() == null ? null : sm.create(draws.labels());
+        NDArray target = objective.target(x0, xt, t, labels);
+        draws.step().derive("dropout").seedEngine();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray labels = draws.labels() == null ? null : sm.create(draws.labels());
             NDArray out = model.forward(ps, xt, t, labels, true);
-            NDArray perItem = diffusion.trainingLoss(out, x0, xt, t, noise);
+            NDArray perItem = objective.loss(out, x0, xt, t, noise, target);
             gc.backward(perItem.mean());
             return perItem;
         }

@@ -46,4 +46,30 @@ class SamplerSpecTest {
         assertThat(new SamplerSpec(SamplerSpec.Kind.DDIM, null, 1).describe(D)).isEqualTo("DDIM(eta=1.0)-50");
         assertThat(new SamplerSpec(SamplerSpec.Kind.DDPM, null, 0).describe(D)).isEqualTo("DDPM-1000");
     }
+
+    @Test
+    void theTrailingGridIsAtTheMultiplesOfTOverSAndHalvingKeepsEveryOtherPoint() {
+        assertThat(DdimSampler.trailingGrid(1000, 4)).containsExactly(1000, 750, 500, 250);
+        int[] g64 = DdimSampler.trailingGrid(1000, 64);
+        int[] g32 = DdimSampler.trailingGrid(1000, 32);
+        for (int i = 0; i < 32; i++) {
+            assertThat(g32[i]).as("point %d", i).isEqualTo(g64[2 * i]);
+        }
+        assertThat(new SamplerSpec(SamplerSpec.Kind.DDIM, 4, 0, DpmSolverPlusPlus.Grid.TRAILING).build(D).timesteps())
+                .containsExactly(1000, 750, 500, 250);
+    }
+
+    @Test
+    void aDistilledModelSamplesItsOwnGridAndRefusesAnotherStepCountSayingHowFarItIs() {
+        SamplerSpec own = new SamplerSpec(SamplerSpec.DEFAULT_KIND, null, 0).forDistilled(4, "m");
+        assertThat(own).isEqualTo(new SamplerSpec(SamplerSpec.Kind.DDIM, 4, 0, DpmSolverPlusPlus.Grid.TRAILING));
+        assertThat(SamplerSpec.ddim(4).forDistilled(4, "m")).isEqualTo(own);
+        assertThat(new SamplerSpec(SamplerSpec.Kind.DDIM, null, 0).forDistilled(4, "m")).isEqualTo(own);
+        assertThatThrownBy(() -> SamplerSpec.dpmSolverPlusPlus(8).forDistilled(4, "m"))
+                .hasMessage("m is distilled for ddim with 4 steps on the trailing grid, not dpm-solver++ with 8 steps (8 is 2x its 4); "
+                        + "leave --sampler and --steps out to use its own");
+        assertThatThrownBy(() -> SamplerSpec.ddim(2).forDistilled(4, "m")).hasMessageContaining("(2 is 1/2 of its 4)");
+        assertThatThrownBy(() -> new SamplerSpec(SamplerSpec.Kind.DDIM, 4, 0, DpmSolverPlusPlus.Grid.LOG_SNR).forDistilled(4, "m"))
+                .hasMessageContaining("not ddim with 4 steps on the log-snr grid");
+    }
 }
