@@ -9,32 +9,36 @@ import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.AudioDatasets;
-import dev.diffusion4j.data.MelImages;
-import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.data.DataSpec;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.data.MelImages;
+import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.CancelToken;
+import dev.diffusion4j.engine.Djl;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassEntropy;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
 import dev.diffusion4j.io.Npy;
+import dev.diffusion4j.io.TensorBoardEvents;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.sample.Guidance;
 import dev.diffusion4j.sample.Sampler;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
+import dev.diffusion4j.train.Builtins;
 import dev.diffusion4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,6 +89,14 @@ public final class FidCommand implements Callable<Integer> {
             description = "Guidance scales for --class-conditional, e.g. 0,1,2,3,5. Default: ${DEFAULT-VALUE}.")
     private List<Double> guidance;
 
+    @Option(names = "--no-tensorboard", description = "Write no TensorBoard event file into the run (by default, scoring a run's "
+            + "checkpoint adds its figures as scalars eval/... at the checkpoint's step, beside the training's own).")
+    private boolean noTensorboard;
+
+    /** The figures of each report, as TensorBoard scalars, and those of the last report. */
+    private final Map<String, Double> scalars = new LinkedHashMap<>();
+    private final Map<String, Double> lastFigures = new LinkedHashMap<>();
+
     /** Seeds the random choice of real subsets. */
     static final long SUBSET_SEED = 20200619L;
 
@@ -124,13 +136,31 @@ public final class FidCommand implements Callable<Integer> {
                 }
             }
         }
+        if (checkpoint.given() && !noTensorboard) {
+            writeEvents(checkpoint.open());
+        }
         return 0;
+    }
+
+    /** The figures into the run a checkpoint belongs to (RUN/checkpoints/step-N), as a new event file; none for a built-in model. */
+    private void writeEvents(Checkpoint ckpt) throws IOException {
+        Path parent = ckpt.dir().getParent();
+        if (ckpt.name().startsWith(Builtins.PREFIX) || parent == null || !parent.getFileName().toString().equals("checkpoints")
+                || parent.getParent() == null) {
+            return;
+        }
+        try (TensorBoardEvents tb = TensorBoardEvents.create(parent.getParent())) {
+            tb.scalars(ckpt.state().step(), scalars);
+            spec.commandLine().getOut().println("figures as TensorBoard scalars at step " + ckpt.state().step() + ": " + tb.file());
+        }
     }
 
     private void sampleAndReport(ClassifierTraining.Trained c, References refs, long[] labels, double w, NDManager m) throws IOException {
         long start = System.nanoTime();
         Generated gen = sample(labels, w, m);
         report(c, gen, refs, (System.nanoTime() - start) / 1e9, m);
+        String tag = "eval/" + gen.sampler() + (labels == null ? "" : "/guidance " + w) + "/";
+        lastFigures.forEach((k, v) -> scalars.put(tag + k, v));
     }
 
     /**
@@ -152,8 +182,12 @@ public final class FidCommand implements Callable<Integer> {
         return new References(test, otherTest, train);
     }
 
-    /** The images to score and what they are, for the report. */
-    private record Generated(ImageDataset images, String what) {}
+    /** The images to score, what they are (for the report) and the sampler's label (for TensorBoard tags). */
+    private record Generated(ImageDataset images, String what, String sampler) {
+        Generated(ImageDataset images, String what) {
+            this(images, what, "");
+        }
+    }
 
     private Generated readSamples(ClassifierTraining.Trained c, NDManager m) throws IOException {
         if (Files.isDirectory(samples)) {
@@ -204,7 +238,7 @@ public final class FidCommand implements Callable<Integer> {
         int[] asked = labels == null ? null : Arrays.stream(labels).mapToInt(l -> (int) l).toArray();
         String what = ckpt.name() + ", " + how.describe(d) + (labels == null ? "" : String.format(Locale.ROOT, ", classes in turn, guidance %s", guidanceScale))
                 + (ckpt.config().usesAudio() ? ", scored from the WAV signals" : "");
-        return new Generated(new ImageDataset("samples", n, ch, h, wd, px, asked), what);
+        return new Generated(new ImageDataset("samples", n, ch, h, wd, px, asked), what, how.describe(d));
     }
 
     private void report(ClassifierTraining.Trained c, Generated generated, References refs, double sampleSecs, NDManager m) {
@@ -217,11 +251,17 @@ public final class FidCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "FID (diffusion4j %s classifier) %.3f   [%s, %d samples vs %d test images]%n", c.classes() == 10 ? "10-class" : "",
                 fid, generated.what(), generated.images().count(), refs.test().count());
         pw.printf(Locale.ROOT, "real-vs-real floor (%d random train vs %d test images) %.3f%n", refs.train().count(), refs.test().count(), floor);
+        lastFigures.clear();
+        lastFigures.put("fid", fid);
+        lastFigures.put("fid_floor_train_vs_test", floor);
+        lastFigures.put("confidence", gen.confidence());
+        lastFigures.put("class_entropy_bits", gen.classEntropyBits());
         if (refs.otherTest() != null) {
             // the classifier was trained on the training images, so their features sit apart from unseen ones:
             // two disjoint sets of test images give the floor for images it has not seen, as samples are
             double unseenFloor = FrechetDistance.of(ClassifierTraining.summarise(c, refs.otherTest(), 500, m).moments(), real.moments());
             pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (%d test images vs %d others) %.3f%n", num.num, num.num, unseenFloor);
+            lastFigures.put("fid_floor_unseen", unseenFloor);
         }
         pw.printf(Locale.ROOT, "classifier mean confidence on samples %.4f (on test images %.4f)%n", gen.confidence(), real.confidence());
         int count = generated.images().count();
@@ -229,8 +269,9 @@ public final class FidCommand implements Callable<Integer> {
                 + " histogram %s%n", gen.classEntropyBits(), ClassEntropy.maxBits(c.classes()), count,
                 ClassEntropy.expectedUniformBits(count, c.classes()), real.classEntropyBits(), Arrays.toString(gen.histogram()));
         if (generated.images().labels() != null) {
-            pw.printf(Locale.ROOT, "classifier accuracy on the requested classes %.4f%n",
-                    ClassifierTraining.accuracy(c, generated.images(), 500, m));
+            double accuracy = ClassifierTraining.accuracy(c, generated.images(), 500, m);
+            pw.printf(Locale.ROOT, "classifier accuracy on the requested classes %.4f%n", accuracy);
+            lastFigures.put("accuracy_on_requested_class", accuracy);
         }
         pw.printf(Locale.ROOT, "sampling wall time %.1f s%n", sampleSecs);
     }

@@ -205,6 +205,7 @@ final class RunServer implements AutoCloseable {
                     for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".png")).sorted().toList()) {
                         if (seen.add(p.getFileName().toString())) {
                             event(out, "preview", "\"samples/" + p.getFileName() + "\"");
+                            clips(out, samples, p.getFileName().toString());
                         }
                     }
                 }
@@ -216,6 +217,18 @@ final class RunServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /** For a model of sound, a "clips" event after a grid's "preview": the names of the grid's clips (step-N-K.wav). */
+    private static void clips(OutputStream out, Path samples, String png) throws IOException {
+        String stem = png.substring(0, png.length() - ".png".length());
+        ArrayNode names = Configs.JSON.createArrayNode();
+        for (int k = 0; Files.isRegularFile(samples.resolve(stem + "-" + k + ".wav")); k++) {
+            names.add("samples/" + stem + "-" + k + ".wav");
+        }
+        if (!names.isEmpty()) {
+            event(out, "clips", JSON_LINE.writeValueAsString(names));
         }
     }
 

@@ -6,6 +6,7 @@ import dev.diffusion4j.data.Wav;
 import dev.diffusion4j.train.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,12 @@ class AudioCliTest {
         assertThat(t.out()).contains("(6 images)"); // indices 5-7 of two digits
         var audio = Checkpoint.open(run).config().audio();
         assertThat(audio.hasStats()).as("the log-mel range is stored in the checkpoint").isTrue();
+        try (var previews = Files.list(run.resolve("samples"))) {
+            List<String> names = previews.map(p -> p.getFileName().toString()).sorted().toList();
+            String last = names.stream().filter(n -> n.endsWith(".png")).reduce((a, b) -> b).orElseThrow().replace(".png", "");
+            assertThat(names).as("a preview grid of sound comes with its clips").contains(last + "-0.wav", last + "-3.wav");
+            assertThat(Wav.read(run.resolve("samples").resolve(last + "-0.wav")).samples()).hasSize(audio.clipSamples());
+        }
 
         Path out = dir.resolve("samples");
         CliRunner.Result s = CliRunner.run("sample", "--checkpoint", run.toString(), "--sampler", "ddim", "--steps", "3", "--num", "2",
@@ -104,6 +111,12 @@ class AudioCliTest {
                 "--num", "4", "--sampler", "ddim", "--steps", "3");
         assertThat(f.code()).as(f.err()).isZero();
         assertThat(f.out()).contains("scored from the WAV signals").contains("FID (diffusion4j");
+        // and the figures went into the run as TensorBoard scalars at the checkpoint's step, in an event file of their own
+        Path events = Path.of(f.out().substring(f.out().indexOf("at step 2: ") + "at step 2: ".length()).strip());
+        assertThat(events.getParent()).isEqualTo(run);
+        String records = new String(String.join("", dev.diffusion4j.io.TensorBoardEvents.read(events).records().stream()
+                .map(r -> new String(r, java.nio.charset.StandardCharsets.ISO_8859_1)).toList()));
+        assertThat(records).contains("eval/DDIM-3/fid").contains("eval/DDIM-3/fid_floor_train_vs_test").contains("eval/DDIM-3/confidence");
         CliRunner.Result fw = CliRunner.run("eval", "fid", "--samples", out.toString(), "--classifier", clf.toString(), "--data", "wav:" + wavs,
                 "--num", "2");
         assertThat(fw.code()).as(fw.err()).isZero();

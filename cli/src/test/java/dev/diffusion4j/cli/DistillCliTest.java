@@ -52,6 +52,9 @@ class DistillCliTest {
         assertThat(CliRunner.run("sample", "--checkpoint", out.resolve("steps-2").toString(), "--num", "3", "--sampler", "ddim", "--grid",
                 "trailing", "--steps", "2", "--out", named.toString()).code()).isZero();
         assertThat(Files.readAllBytes(own)).as("its own grid is DDIM on the trailing 2").isEqualTo(Files.readAllBytes(named));
+        Path whole = dir.resolve("whole.npy");
+        assertThat(CliRunner.run("sample", "--checkpoint", out.toString(), "--num", "3", "--out", whole.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(whole)).as("the distillation's directory opens its last round").isEqualTo(Files.readAllBytes(own));
 
         CliRunner.Result refused = CliRunner.run("sample", "--checkpoint", out.resolve("steps-2").toString(), "--steps", "8", "--out",
                 dir.resolve("no.npy").toString());

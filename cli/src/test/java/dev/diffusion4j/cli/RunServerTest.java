@@ -90,6 +90,32 @@ class RunServerTest {
     }
 
     @Test
+    void aGridOfSoundIsFollowedByItsClipsWhichAreServed() throws Exception {
+        Path sound = dir.resolve("sound-run");
+        Files.createDirectories(sound.resolve("samples"));
+        Files.copy(run.resolve("samples/step-000000002.png"), sound.resolve("samples/step-000000002.png"));
+        byte[] wav = new dev.diffusion4j.data.Wav(new float[80], 8000).bytes();
+        Files.write(sound.resolve("samples/step-000000002-0.wav"), wav);
+        Files.write(sound.resolve("samples/step-000000002-1.wav"), wav);
+        try (RunServer s = RunServer.start(List.of(sound), "127.0.0.1", 0)) {
+            HttpURLConnection c = (HttpURLConnection) URI.create(s.url() + "api/runs/0/stream").toURL().openConnection();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+                List<String> lines = new java.util.ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    lines.add(in.readLine());
+                }
+                int at = lines.indexOf("event: clips");
+                assertThat(at).as(String.join("\n", lines)).isGreaterThan(lines.indexOf("event: preview"));
+                assertThat(lines.get(at + 1)).isEqualTo("data: [\"samples/step-000000002-0.wav\",\"samples/step-000000002-1.wav\"]");
+            }
+            HttpResponse<byte[]> clip = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "api/runs/0/files/samples/step-000000002-1.wav"))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(clip.headers().firstValue("Content-Type")).hasValue("audio/wav");
+            assertThat(clip.body()).isEqualTo(wav);
+        }
+    }
+
+    @Test
     void oneSamplingJobAtATime(@TempDir Path cache) throws Exception {
         Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
         BuiltinModels.withCache(cache, () -> {

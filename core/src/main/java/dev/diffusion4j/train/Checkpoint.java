@@ -124,8 +124,8 @@ public record Checkpoint(Path dir, TrainConfig config, State state, String name)
     }
 
     /**
-     * Opens a checkpoint: a checkpoint directory itself, a run directory (its newest checkpoint), or
-     * a built-in model ({@code builtin:NAME}, see {@link Builtins}).
+     * Opens a checkpoint: a checkpoint directory itself, a run directory (its newest checkpoint), a distillation's
+     * directory (the newest checkpoint of its round with the fewest steps, {@code steps-N/}), or a built-in model ({@code builtin:NAME}, see {@link Builtins}).
      * Reads the JSON files; tensors are read on demand.
      *
      * @throws IOException naming the path and what is missing or wrong
@@ -140,7 +140,8 @@ public record Checkpoint(Path dir, TrainConfig config, State state, String name)
             if (!Files.isDirectory(path)) {
                 throw new IOException(path + ": no such run or checkpoint directory");
             }
-            List<Path> all = list(path);
+            Path round = Files.isRegularFile(path.resolve("distill.json")) ? lastRound(path) : null;
+            List<Path> all = list(round != null ? round : path);
             if (all.isEmpty()) {
                 throw new IOException(path + ": no checkpoint in it (expected checkpoints/step-NNNNNNNNN/)");
             }
@@ -157,6 +158,19 @@ public record Checkpoint(Path dir, TrainConfig config, State state, String name)
         }
         TrainConfig config = Configs.read(dir.resolve("config.json"));
         return new Checkpoint(dir, config, state, builtin != null ? builtin + " (step " + state.step() + ")" : dir.toString());
+    }
+
+    /** The round of a distillation's directory with the fewest steps that holds a checkpoint, or null. */
+    private static Path lastRound(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("steps-\\d+")).filter(p -> {
+                try {
+                    return !list(p).isEmpty();
+                } catch (IOException e) {
+                    return false;
+                }
+            }).min(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(6)))).orElse(null);
+        }
     }
 
     /** Reads one of the tensor files, validated. */

@@ -20,7 +20,8 @@ import java.util.Locale;
 
 /**
  * A run directory around a {@link Trainer}: {@code config.json}, {@code metrics.csv}, {@code
- * loss.png}, {@code samples/step-N.png} and {@code checkpoints/}. The metrics are averaged over each
+ * loss.png}, {@code samples/step-N.png} (and for a model of sound {@code samples/step-N-K.wav}, its first clips) and
+ * {@code checkpoints/}. The metrics are averaged over each
  * window of {@code output.logEvery} steps.
  */
 public final class TrainingRun {
@@ -125,16 +126,32 @@ public final class TrainingRun {
         }
     }
 
-    /** Writes {@code samples/step-N.png} from the EMA weights at the current step. */
+    /** How many of a preview's samples a model of sound also writes as clips. */
+    static final int PREVIEW_CLIPS = 4;
+
+    /**
+     * Writes {@code samples/step-N.png} from the EMA weights at the current step and, for a model of sound, its first
+     * clips as {@code samples/step-N-K.wav} (before the grid, so that whoever sees the grid finds its clips).
+     */
     private static Path writeSamples(Trainer tr, Path runDir, Preview preview, Events events) throws IOException {
         TrainConfig c = tr.config();
-        Path png = runDir.resolve("samples").resolve(Checkpoint.dirName(tr.currentStep()) + ".png");
+        String stem = Checkpoint.dirName(tr.currentStep());
+        Path png = runDir.resolve("samples").resolve(stem + ".png");
         Files.createDirectories(png.getParent());
         int count = c.output().samples();
         byte[] px = preview.pixels(tr.emaDenoiser(), count, Randomness.of(c.training().seed()).derive("sample grids"));
+        List<dev.diffusion4j.data.Wav> clips = new ArrayList<>();
+        if (c.usesAudio()) {
+            Randomness phases = Randomness.of(c.training().seed()).derive("preview phases");
+            for (int i = 0; i < Math.min(PREVIEW_CLIPS, count); i++) {
+                dev.diffusion4j.data.Wav wav = dev.diffusion4j.data.MelImages.soundOf(px, i, c.audio(), phases.step(i));
+                AtomicFiles.write(png.resolveSibling(stem + "-" + i + ".wav"), out -> out.write(wav.bytes()));
+                clips.add(wav);
+            }
+        }
         int cols = (int) Math.ceil(Math.sqrt(count));
         ImageFiles.writePng(png, ImageFiles.grid(px, count, c.model().channels(), c.model().height(), c.model().width(), cols, 2));
-        events.preview(tr.currentStep(), png, px, count);
+        events.preview(tr.currentStep(), png, clips);
         return png;
     }
 
@@ -238,20 +255,16 @@ public final class TrainingRun {
             }
         }
 
-        /** The grid as an image and, for a model of sound, its first four clips as audio. */
-        void preview(long step, Path png, byte[] pixels, int count) throws IOException {
+        /** The grid as an image and, for a model of sound, its first clips as audio. */
+        void preview(long step, Path png, List<dev.diffusion4j.data.Wav> clips) throws IOException {
             if (tb == null) {
                 return;
             }
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
             tb.image(step, "samples", Files.readAllBytes(png), img.getHeight(), img.getWidth(), tr.config().model().channels());
-            TrainConfig c = tr.config();
-            if (c.usesAudio()) {
-                Randomness phases = Randomness.of(c.training().seed()).derive("preview phases");
-                for (int i = 0; i < Math.min(4, count); i++) {
-                    dev.diffusion4j.data.Wav wav = dev.diffusion4j.data.MelImages.soundOf(pixels, i, c.audio(), phases.step(i));
-                    tb.audio(step, "samples/" + i, wav.bytes(), wav.sampleRate(), wav.samples().length);
-                }
+            for (int i = 0; i < clips.size(); i++) {
+                dev.diffusion4j.data.Wav wav = clips.get(i);
+                tb.audio(step, "samples/" + i, wav.bytes(), wav.sampleRate(), wav.samples().length);
             }
         }
 
