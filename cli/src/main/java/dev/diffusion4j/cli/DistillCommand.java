@@ -33,8 +33,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--steps-to", description = "The last student's steps (steps-from divided by a power of two). Default: ${DEFAULT-VALUE}.")
     private int stepsTo = 4;
 
-    @Option(names = "--round-steps", description = "Optimiser steps per round. Default: ${DEFAULT-VALUE}.")
-    private int roundSteps = 4000;
+    @Option(names = "--round-steps", description = "Optimiser steps per round (default 4000). With --resume: a new count for the "
+            + "rounds not done (the round in flight continues to it).")
+    private Integer roundSteps;
 
     @Mixin
     private BatchOption batch = new BatchOption(64);
@@ -64,11 +65,13 @@ public final class DistillCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give --teacher CHECKPOINT --out DIR, or --resume DIR");
         }
         Distillation.Builder b = Distillation.builder().tensorboard(!noTensorboard);
+        if (roundSteps != null) {
+            b.stepsPerRound(roundSteps);
+        }
         if (resume != null) {
             b.resume(resume);
         } else {
-            b.teacher(teacher).runDirectory(out).stepsFrom(stepsFrom).stepsTo(stepsTo).stepsPerRound(roundSteps).batchSize(batch.batch)
-                    .lr(lr).seed(seed);
+            b.teacher(teacher).runDirectory(out).stepsFrom(stepsFrom).stepsTo(stepsTo).batchSize(batch.batch).lr(lr).seed(seed);
             if (data != null) {
                 b.data(data);
             }

@@ -71,6 +71,12 @@ class DistillCliTest {
         CliRunner.Result resumed = CliRunner.run("distill", "--resume", out.toString(), "--no-tensorboard");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.out()).contains("round 1 (8 → 4 steps) is done").contains("round 2 (4 → 2 steps) is done");
+
+        CliRunner.Result longer = CliRunner.run("distill", "--resume", out.toString(), "--round-steps", "4", "--no-tensorboard");
+        assertThat(longer.code()).as(longer.err()).isZero();
+        assertThat(longer.out()).contains("steps per round: 3 -> 4");
+        assertThat(out.resolve("steps-4/checkpoints/step-000000004")).exists();
+        assertThat(out.resolve("steps-2/checkpoints/step-000000004")).exists();
     }
 
     @Test

@@ -36,7 +36,11 @@ import java.util.Objects;
  */
 public final class Distillation {
     /** The plan, as {@code distill.json} records it. */
-    record Plan(String teacher, int stepsFrom, int stepsTo, int stepsPerRound, int batchSize, double lr, long seed, String data) {}
+    record Plan(String teacher, int stepsFrom, int stepsTo, int stepsPerRound, int batchSize, double lr, long seed, String data) {
+        Plan withStepsPerRound(int n) {
+            return new Plan(teacher, stepsFrom, stepsTo, n, batchSize, lr, seed, data);
+        }
+    }
 
     private final Plan plan;
     private final Path runDirectory;
@@ -158,11 +162,14 @@ public final class Distillation {
         String json = Configs.JSON.writeValueAsString(plan);
         if (Files.isRegularFile(file)) {
             Plan old = readPlan(file);
-            if (!old.equals(plan)) {
+            if (!old.withStepsPerRound(plan.stepsPerRound()).equals(plan)) {
                 throw new IllegalArgumentException(file + ": this directory distils another plan; use --resume " + runDirectory
                         + " or another --out");
             }
-            return;
+            if (old.equals(plan)) {
+                return;
+            }
+            listener.onMessage("steps per round: " + old.stepsPerRound() + " -> " + plan.stepsPerRound() + " for the rounds not done");
         }
         AtomicFiles.write(file, out -> out.write(json.getBytes(StandardCharsets.UTF_8)));
     }
@@ -180,7 +187,7 @@ public final class Distillation {
         private String teacher;
         private int stepsFrom = 64;
         private int stepsTo = 4;
-        private int stepsPerRound = 4000;
+        private Integer stepsPerRound;
         private int batchSize = 64;
         private double lr = 1e-4;
         private long seed;
@@ -227,7 +234,8 @@ public final class Distillation {
         }
 
         /**
-         * Optimiser steps in each round (default 4,000).
+         * Optimiser steps in each round (default 4,000). With {@link #resume}, a new count for the rounds not done yet
+         * (the round in flight continues to it, its rate decaying to 0 there from where it is).
          *
          * @param n steps per round
          * @return this builder
@@ -350,20 +358,26 @@ public final class Distillation {
                 if (!Files.isRegularFile(file)) {
                     throw new IllegalArgumentException(resume + ": not a distillation (no distill.json)");
                 }
-                return new Distillation(readPlan(file), resume, listener, cancel, tensorboard);
+                Plan plan = readPlan(file);
+                if (stepsPerRound != null) {
+                    require(stepsPerRound >= 2, "steps per round must be at least 2, got " + stepsPerRound);
+                    plan = plan.withStepsPerRound(stepsPerRound);
+                }
+                return new Distillation(plan, resume, listener, cancel, tensorboard);
             }
             require(teacher != null, "teacher is required (a run directory or builtin:NAME)");
             require(runDirectory != null, "runDirectory is required (or resume)");
             require(stepsTo >= 1 && stepsFrom > stepsTo, "steps-from must be larger than steps-to ≥ 1, got " + stepsFrom + " and " + stepsTo);
             require(Integer.bitCount(stepsFrom / stepsTo) == 1 && stepsFrom % stepsTo == 0,
                     "steps-from must be steps-to times a power of two, got " + stepsFrom + " and " + stepsTo);
-            require(stepsPerRound >= 2, "steps per round must be at least 2, got " + stepsPerRound);
+            int perRound = stepsPerRound == null ? 4000 : stepsPerRound;
+            require(perRound >= 2, "steps per round must be at least 2, got " + perRound);
             require(batchSize >= 1, "batch size must be at least 1, got " + batchSize);
             require(lr > 0 && Double.isFinite(lr), "lr must be positive, got " + lr);
             require(!Files.isRegularFile(runDirectory.resolve("distill.json")),
                     runDirectory + " already holds a distillation; use --resume " + runDirectory + " or another --out");
             String ref = teacher.startsWith(dev.diffusion4j.train.Builtins.PREFIX) ? teacher : Path.of(teacher).toAbsolutePath().normalize().toString();
-            return new Distillation(new Plan(ref, stepsFrom, stepsTo, stepsPerRound, batchSize, lr, seed, data), runDirectory, listener, cancel,
+            return new Distillation(new Plan(ref, stepsFrom, stepsTo, perRound, batchSize, lr, seed, data), runDirectory, listener, cancel,
                     tensorboard);
         }
 
