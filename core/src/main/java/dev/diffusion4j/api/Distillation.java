@@ -134,7 +134,13 @@ public final class Distillation {
                 listener.onStart(new TrainStart(trainer.currentStep(), to, data.images().name(), data.images().count(),
                         trainer.parameterCount(), config, dir));
                 Training.Events events = new Training.Events(listener);
-                TrainingRun.run(trainer, dir, events, Training.previews(config), cancel, tensorboard);
+                try {
+                    TrainingRun.run(trainer, dir, events, Training.previews(config), cancel, tensorboard);
+                } catch (dev.diffusion4j.engine.StopRequests.Stopped e) {
+                    // the round's own hint names train; a round resumes with its distillation
+                    throw new dev.diffusion4j.engine.StopRequests.Stopped(e.getMessage().replaceFirst("resume with: .*$",
+                            "resume with: diffusion4j distill --resume " + runDirectory));
+                }
                 return new TrainResult(dir, trainer.currentStep(), events.lastCheckpoint);
             }
         }
