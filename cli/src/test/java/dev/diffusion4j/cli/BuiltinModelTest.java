@@ -64,6 +64,22 @@ class BuiltinModelTest {
     }
 
     @Test
+    void theDistilledBuiltInModelSamplesInItsFourStepsAndRefusesOthers(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.class.getResource("/dev/diffusion4j/models/mnist-fast/ema.safetensors") != null,
+                "models/mnist-fast is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:mnist-fast", "--class", "3", "--num", "2", "--out",
+                    dir.resolve("threes.png").toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("ddim with 4 model evaluations").contains("from builtin:mnist-fast");
+            CliRunner.Result refused = CliRunner.run("sample", "--checkpoint", "builtin:mnist-fast", "--steps", "20", "--out",
+                    dir.resolve("no.png").toString());
+            assertThat(refused.code()).isEqualTo(2);
+            assertThat(refused.err()).contains("is distilled for ddim with 4 steps on the trailing grid").contains("(20 is 5x its 4)");
+        });
+    }
+
+    @Test
     void anUnknownBuiltinIsOneLineAndExitTwo(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:cifar", "--out", dir.resolve("x.png").toString());
         assertThat(r.code()).isEqualTo(2);

@@ -195,6 +195,19 @@ class ShippedConfigsTest {
         assertThat(Files.readString(Path.of("models", "mnist-w16", "state.json"))).contains("\"step\" : 14000");
     }
 
+    /** builtin:mnist-fast is builtin:mnist-w16's network distilled to 4 DDIM steps (models/mnist-fast). */
+    @Test
+    void theDistilledBuiltInModelIsTheSmallOneDistilledToFourSteps() throws IOException {
+        Path dir = Path.of("models", "mnist-fast");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("config.json")), "models/mnist-fast is not in this checkout");
+        TrainConfig small = Configs.read(Path.of("models", "mnist-w16", "config.json"));
+        TrainConfig fast = Configs.read(dir.resolve("config.json"));
+        assertThat(fast.model()).isEqualTo(small.model());
+        assertThat(fast.diffusion()).isEqualTo(small.diffusion());
+        assertThat(fast.distillation().steps()).isEqualTo(4);
+        assertThat(fast.distillation().teacherSteps()).isEqualTo(8);
+    }
+
     /**
      * The shipped file builds the model, diffusion and training of the run whose configuration (as its run
      * directory wrote it) is {@code measured}. The audio section is left out: a run directory's copy also
