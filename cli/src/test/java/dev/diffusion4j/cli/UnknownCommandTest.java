@@ -11,7 +11,7 @@ class UnknownCommandTest {
         CliRunner.Result r = CliRunner.run("paint", "--help");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: train, sample, inpaint,")
+        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: train, distill, sample, inpaint,")
                 .endsWith("(see 'diffusion4j --help')")
                 .doesNotContain("\n");
     }
@@ -20,7 +20,7 @@ class UnknownCommandTest {
     void anUnknownCommandAloneSaysTheSame() {
         CliRunner.Result r = CliRunner.run("paint");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: train, sample,");
+        assertThat(r.err().strip()).startsWith("diffusion4j: error: unknown command 'paint' (commands: train, distill, sample,");
     }
 
     @Test
