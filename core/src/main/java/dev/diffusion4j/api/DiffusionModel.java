@@ -136,18 +136,62 @@ public final class DiffusionModel implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when cancelled or interrupted, after freeing what the call held
      */
     public Samples sample(SampleRequest request, SampleListener listener, CancelToken cancel) {
+        return sample(request, 0, request.count(), listener, cancel);
+    }
+
+    /**
+     * Draws samples {@code from} to {@code to - 1} of {@code request}, hearing nothing: the same pixels and labels as
+     * that slice of {@code sample(request)}, at the cost of the slice alone. Sample j depends only on the model, the
+     * seed, the sampler and j, so a request can be split into ranges drawn by different threads, processes or
+     * machines, and their results put side by side give the whole request's.
+     *
+     * @param request what to draw, all {@code request.count()} samples of it
+     * @param from the first sample to draw, at least 0
+     * @param to one past the last sample to draw, above {@code from} and at most {@code request.count()}
+     * @return the samples of the range, in order: {@code count()} is {@code to - from}, and sample i is the request's
+     *     sample {@code from + i}
+     * @throws IllegalArgumentException for a range outside the request, and as {@link #sample(SampleRequest,
+     *     SampleListener, CancelToken)} does
+     */
+    public Samples sample(SampleRequest request, int from, int to) {
+        return sample(request, from, to, SampleListener.NONE, CancelToken.NONE);
+    }
+
+    /**
+     * Draws samples {@code from} to {@code to - 1} of {@code request} ({@link #sample(SampleRequest, int, int)}),
+     * telling {@code listener} how it goes, until done or {@code cancel} is set or the thread is interrupted. The
+     * listener's steps name each batch by the request's index of its first sample; its counts are of the range's
+     * samples.
+     *
+     * @param request what to draw, all {@code request.count()} samples of it
+     * @param from the first sample to draw, at least 0
+     * @param to one past the last sample to draw, above {@code from} and at most {@code request.count()}
+     * @param listener what hears the call's progress
+     * @param cancel a token that stops the call when cancelled
+     * @return the samples of the range, in order
+     * @throws IllegalArgumentException for a range outside the request, and as {@link #sample(SampleRequest,
+     *     SampleListener, CancelToken)} does
+     * @throws java.util.concurrent.CancellationException when cancelled or interrupted, after freeing what the call held
+     */
+    public Samples sample(SampleRequest request, int from, int to, SampleListener listener, CancelToken cancel) {
+        if (from < 0 || to <= from || to > request.count()) {
+            throw new IllegalArgumentException("samples " + from + " to " + to + ": not a range within the request's 0 to " + request.count());
+        }
         long[] labels = labels(request);
+        long[] rangeLabels = labels == null ? null : java.util.Arrays.copyOfRange(labels, from, to);
         Sampler sampler = sampler(request);
         int steps = sampler.timesteps().length;
+        int total = to - from;
         try (NDManager m = manager.newSubManager()) {
             Denoiser net = Denoiser.of(network, new ParameterStore(m, false));
             if (labels != null) {
                 net = Guidance.of(net, request.guidance(), checkpoint.config().model().nullLabel());
             }
-            SamplingLoop.Observer observer = (first, i, t, x, x0) -> listener.onStep(step(request, labels, first, i, steps, t, x, x0, listener));
-            byte[] pixels = SamplingLoop.generate(net, sampler, request.count(), request.batch(), info.channels(), info.height(), info.width(),
-                    Randomness.of(request.seed()), labels, m, observer, done -> listener.onSamplesDone(done, request.count()), cancel);
-            return samples(pixels, request.count(), labels, request.seed());
+            SamplingLoop.Observer observer = (first, i, t, x, x0) -> listener.onStep(step(request, labels, first, i, steps, t, x, x0, total,
+                    listener));
+            byte[] pixels = SamplingLoop.generateRange(net, sampler, from, to, request.batch(), info.channels(), info.height(), info.width(),
+                    Randomness.of(request.seed()), rangeLabels, m, observer, done -> listener.onSamplesDone(done, total), cancel);
+            return samples(pixels, total, rangeLabels, request.seed());
         }
     }
 
@@ -194,7 +238,8 @@ public final class DiffusionModel implements AutoCloseable {
         return info.distilled() ? requested.forDistilled(info.distilledSteps(), info.name()) : requested;
     }
 
-    private SampleStep step(SampleRequest request, long[] labels, long first, int i, int steps, int t, NDArray x, NDArray x0, SampleListener listener) {
+    private SampleStep step(SampleRequest request, long[] labels, long first, int i, int steps, int t, NDArray x, NDArray x0, int total,
+            SampleListener listener) {
         int b = (int) x.getShape().get(0);
         Samples xs = null;
         Samples x0s = null;
@@ -203,7 +248,7 @@ public final class DiffusionModel implements AutoCloseable {
             xs = samples(Pixels.toBytes(x), b, batchLabels, request.seed());
             x0s = samples(Pixels.toBytes(x0), b, batchLabels, request.seed());
         }
-        return new SampleStep(i, steps, t, first, b, request.count(), xs, x0s);
+        return new SampleStep(i, steps, t, first, b, total, xs, x0s);
     }
 
     private Samples samples(byte[] pixels, int count, long[] labels, long seed) {

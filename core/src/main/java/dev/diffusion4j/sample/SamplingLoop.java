@@ -159,18 +159,33 @@ public final class SamplingLoop {
      */
     public static byte[] generate(Denoiser model, Sampler sampler, int num, int batch, int channels, int height, int width,
             Randomness rng, long[] labels, NDManager m, Observer observer, IntConsumer progress, CancelToken cancel) {
+        return generateRange(model, sampler, 0, num, batch, channels, height, width, rng, labels, m, observer, progress, cancel);
+    }
+
+    /**
+     * Samples {@code from} to {@code to - 1} as 8-bit NCHW pixels, drawn in batches from {@code from} on: the same bytes
+     * as that slice of {@link #generate} over {@code to} samples, since sample j depends only on {@code rng} and j.
+     *
+     * @param labels the class label of each sample of the range (entry 0 is sample {@code from}'s), or null
+     * @param observer observes every batch's steps (with the global index of the batch's first sample), may be null
+     * @param progress called with the number of the range's samples done after each batch, may be null
+     * @param cancel checked after every step
+     */
+    public static byte[] generateRange(Denoiser model, Sampler sampler, int from, int to, int batch, int channels, int height, int width,
+            Randomness rng, long[] labels, NDManager m, Observer observer, IntConsumer progress, CancelToken cancel) {
         int per = channels * height * width;
+        int num = to - from;
         byte[] pixels = new byte[num * per];
-        for (int from = 0; from < num; from += batch) {
-            int b = Math.min(batch, num - from);
+        for (int done = 0; done < num; done += batch) {
+            int b = Math.min(batch, num - done);
             try (NDManager bm = m.newSubManager()) {
-                NDArray y = labels == null ? null : bm.create(java.util.Arrays.copyOfRange(labels, from, from + b));
-                NDArray x = sample(model, sampler, new Shape(b, channels, height, width), rng, from, y, bm, observer, null, cancel);
+                NDArray y = labels == null ? null : bm.create(java.util.Arrays.copyOfRange(labels, done, done + b));
+                NDArray x = sample(model, sampler, new Shape(b, channels, height, width), rng, from + done, y, bm, observer, null, cancel);
                 byte[] part = Pixels.toBytes(x);
-                System.arraycopy(part, 0, pixels, from * per, part.length);
+                System.arraycopy(part, 0, pixels, done * per, part.length);
             }
             if (progress != null) {
-                progress.accept(from + b);
+                progress.accept(done + b);
             }
         }
         return pixels;

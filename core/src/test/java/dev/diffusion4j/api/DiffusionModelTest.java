@@ -55,6 +55,41 @@ class DiffusionModelTest {
         });
     }
 
+    @Test
+    void aRangeOfARequestIsThatSliceOfTheWholeRequest(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist"))) {
+                // classes in turn: sample j's label is j mod 10, so a range must number its samples from the request's start
+                SampleRequest request = SampleRequest.builder().count(13).batch(4).seed(21).sampler(SamplerSpec.dpmSolverPlusPlus(3)).build();
+                Samples whole = model.sample(request);
+                int per = 28 * 28;
+                byte[] joined = new byte[whole.pixels().length];
+                List<Long> labels = new ArrayList<>();
+                int[] cuts = {0, 1, 6, 11, 13};
+                for (int k = 0; k + 1 < cuts.length; k++) {
+                    Samples part = model.sample(request, cuts[k], cuts[k + 1]);
+                    assertThat(part.count()).isEqualTo(cuts[k + 1] - cuts[k]);
+                    System.arraycopy(part.pixels(), 0, joined, cuts[k] * per, part.pixels().length);
+                    Arrays.stream(part.labels()).forEach(labels::add);
+                }
+                assertThat(joined).as("the ranges side by side are the whole request, byte for byte").isEqualTo(whole.pixels());
+                assertThat(labels).containsExactly(Arrays.stream(whole.labels()).boxed().toArray(Long[]::new));
+                assertThat(labels.get(11)).isEqualTo(1L);
+
+                SampleRequest sevens = SampleRequest.builder().count(5).label("7").batch(5).seed(3).sampler(SamplerSpec.ddim(3)).build();
+                Samples middle = model.sample(sevens, 2, 4);
+                assertThat(middle.pixels()).isEqualTo(Arrays.copyOfRange(model.sample(sevens).pixels(), 2 * per, 4 * per));
+                assertThat(middle.labels()).containsExactly(7, 7);
+
+                for (int[] bad : new int[][] {{-1, 2}, {3, 3}, {4, 6}}) {
+                    assertThatThrownBy(() -> model.sample(sevens, bad[0], bad[1])).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("samples " + bad[0] + " to " + bad[1] + ": not a range within the request's 0 to 5");
+                }
+            }
+        });
+    }
+
     /** The built-in model sampled without the API: the checkpoint's EMA network, guidance 1.5, DPM-Solver++, the loop. */
     private static byte[] byHand(int count, long label, long seed, int steps, int batch) throws Exception {
         Checkpoint ckpt = Checkpoint.open(Path.of("builtin:mnist"));
