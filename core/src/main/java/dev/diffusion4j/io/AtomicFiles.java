@@ -1,7 +1,10 @@
 package dev.diffusion4j.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +28,21 @@ public final class AtomicFiles {
      *     {@code target} exists and is not a regular file
      */
     public static void write(Path target, Writer writer) throws IOException {
+        write(target, writer, false);
+    }
+
+    /**
+     * {@link #write(Path, Writer)}, and durable: the temporary file's content is forced to the storage device before the
+     * rename, and the directory after it, so that once this returns the new file survives a crash of the machine, and a
+     * file found under {@code target}'s name is always whole.
+     *
+     * @throws IOException as {@link #write(Path, Writer)} does, or when the content cannot be forced
+     */
+    public static void writeDurably(Path target, Writer writer) throws IOException {
+        write(target, writer, true);
+    }
+
+    private static void write(Path target, Writer writer, boolean durable) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -42,13 +60,25 @@ public final class AtomicFiles {
             throw new IOException(target + ": cannot write in " + dir + " (" + e.getClass().getSimpleName() + ")", e);
         }
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                writer.write(out);
+            if (durable) {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                    writer.write(out);
+                    out.flush();
+                    ch.force(true);
+                }
+            } else {
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    writer.write(out);
+                }
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (durable) {
+                forceDirectory(dir);
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
@@ -56,6 +86,15 @@ public final class AtomicFiles {
                 throw new IOException(target + ": " + io.getMessage(), io);
             }
             throw e;
+        }
+    }
+
+    /** Forces a directory's entries to the device, where the platform can (Linux and macOS can; Windows cannot open one). */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // the rename is done; a platform that cannot sync a directory keeps it as its own file system does
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.diffusion4j.io;
 import java.awt.image.BufferedImage;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -102,19 +103,22 @@ public final class ImageFiles {
 
     /** Writes an (N, C, H, W) uint8 array in NumPy's {@code .npy} format (version 1.0). */
     public static void writeNpy(Path file, byte[] pixels, int n, int c, int h, int w) throws IOException {
+        AtomicFiles.write(file, out -> writeNpy(out, pixels, n, c, h, w));
+    }
+
+    /** The bytes of {@link #writeNpy(Path, byte[], int, int, int, int)}'s file, to a stream (not closed). */
+    public static void writeNpy(OutputStream out, byte[] pixels, int n, int c, int h, int w) throws IOException {
         String dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", " + c + ", " + h + ", " + w + "), }";
         int preamble = 10;
         int total = preamble + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
-        AtomicFiles.write(file, out -> {
-            DataOutputStream d = new DataOutputStream(out);
-            d.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-            d.write(header.length() & 0xff);
-            d.write(header.length() >> 8);
-            d.write(header.getBytes(StandardCharsets.US_ASCII));
-            d.write(pixels, 0, n * c * h * w);
-            d.flush();
-        });
+        DataOutputStream d = new DataOutputStream(out);
+        d.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        d.write(header.length() & 0xff);
+        d.write(header.length() >> 8);
+        d.write(header.getBytes(StandardCharsets.US_ASCII));
+        d.write(pixels, 0, n * c * h * w);
+        d.flush();
     }
 }

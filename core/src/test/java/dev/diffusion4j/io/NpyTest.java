@@ -28,4 +28,28 @@ class NpyTest {
         Files.writeString(f, "not numpy at all");
         assertThatThrownBy(() -> Npy.read(f)).hasMessage(f + ": not a .npy file");
     }
+
+    @Test
+    void readsTheShapeAndARangeOfRowsAlone(@TempDir Path dir) throws Exception {
+        byte[] px = new byte[5 * 2 * 3 * 3];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) (i * 13 + 1);
+        }
+        Path f = dir.resolve("b.npy");
+        ImageFiles.writeNpy(f, px, 5, 2, 3, 3);
+        assertThat(Npy.shape(f)).containsExactly(5, 2, 3, 3);
+        int row = 2 * 3 * 3;
+        assertThat(Npy.rows(f, 1, 4)).isEqualTo(Arrays.copyOfRange(px, row, 4 * row));
+        assertThat(Npy.rows(f, 0, 5)).isEqualTo(px);
+        assertThat(Npy.rows(f, 3, 3)).isEmpty();
+        assertThatThrownBy(() -> Npy.rows(f, 4, 6)).hasMessage(f + ": rows 4 to 6 asked for, it has 5");
+        byte[] raw = Files.readAllBytes(f);
+        Files.write(f, Arrays.copyOf(raw, raw.length - 1));
+        assertThatThrownBy(() -> Npy.shape(f)).hasMessageContaining("data bytes for shape");
+        Files.write(f, Arrays.copyOf(raw, 40));
+        assertThatThrownBy(() -> Npy.shape(f)).hasMessage(f + ": truncated .npy header");
+        Files.writeString(f, "tiny");
+        assertThatThrownBy(() -> Npy.rows(f, 0, 1)).hasMessage(f + ": not a .npy file");
+        assertThatThrownBy(() -> Npy.shape(dir.resolve("none.npy"))).hasMessage(dir.resolve("none.npy") + ": no such file");
+    }
 }
