@@ -11,12 +11,12 @@ import dev.diffusion4j.cli.SharedOptions.SamplerOptions;
 import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.ClassNames;
 import dev.diffusion4j.data.DataSpec;
-import dev.diffusion4j.data.Datasets;
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.edit.Mask;
-import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
+import dev.diffusion4j.eval.ReferenceImages;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -110,15 +110,14 @@ public final class EditEvalCommand implements Callable<Integer> {
         try (DiffusionModel model = EditOptions.open(checkpoint); NDManager m = NDManager.newBaseManager()) {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             // as eval fid draws its reference: the first N of the shuffled test set; the inputs are the next N
-            ImageDataset all = Datasets.load(data, Datasets.Split.TEST, c.height(), c.channels())
-                    .shuffled(Randomness.of(FidCommand.SUBSET_SEED).derive("test images"));
+            ImageDataset all = ReferenceImages.test(data, c.height(), c.channels(), AudioConfig.defaults());
             if (all.count() < 2 * num.num) {
                 throw new UserInputException(data + ": " + all.count() + " test images, fewer than 2 x --num " + num.num);
             }
             ImageDataset reference = all.head(num.num);
             ImageDataset inputs = all.slice(num.num, 2 * num.num);
-            ClassifierTraining.Summary ref = ClassifierTraining.summarise(c, reference, 500, m);
-            double floor = FrechetDistance.of(ClassifierTraining.summarise(c, inputs, 500, m).moments(), ref.moments());
+            ClassifierTraining.Summary ref = ClassifierTraining.summarise(c, reference, ClassifierTraining.FEATURE_BATCH, m);
+            double floor = FrechetDistance.of(ClassifierTraining.summarise(c, inputs, ClassifierTraining.FEATURE_BATCH, m).moments(), ref.moments());
             Samples in = new Samples(inputs.pixels(), inputs.count(), inputs.channels(), inputs.height(), inputs.width(), null, List.of(), null, 0);
             EditRequest.Builder b = EditRequest.builder().sampler(sampler.spec()).seed(seed.seed).batch(batch.batch);
             if (guidance != null) {
@@ -223,7 +222,7 @@ public final class EditEvalCommand implements Callable<Integer> {
 
     private void report(ClassifierTraining.Trained c, ImageDataset images, ClassifierTraining.Summary ref, double floor, double secs, NDManager m,
             PrintWriter pw) {
-        ClassifierTraining.Summary s = ClassifierTraining.summarise(c, images, 500, m);
+        ClassifierTraining.Summary s = ClassifierTraining.summarise(c, images, ClassifierTraining.FEATURE_BATCH, m);
         double fid = FrechetDistance.of(s.moments(), ref.moments());
         pw.printf(Locale.ROOT, "FID %.3f against %d other test images (floor: the unedited inputs, %.3f; %.2f x), confidence %.4f; "
                 + "%.1f s, %.1f ms per image%n", fid, num.num, floor, fid / floor, s.confidence(), secs, 1000 * secs / images.count());

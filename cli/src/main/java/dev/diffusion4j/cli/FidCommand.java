@@ -10,7 +10,6 @@ import dev.diffusion4j.cli.SharedOptions.SeedOption;
 import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.data.AudioDatasets;
 import dev.diffusion4j.data.DataSpec;
-import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.data.MelImages;
 import dev.diffusion4j.data.Wav;
@@ -21,6 +20,7 @@ import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.eval.ClassEntropy;
 import dev.diffusion4j.eval.ClassifierTraining;
 import dev.diffusion4j.eval.FrechetDistance;
+import dev.diffusion4j.eval.ReferenceImages;
 import dev.diffusion4j.io.Npy;
 import dev.diffusion4j.io.TensorBoardEvents;
 import dev.diffusion4j.model.Denoiser;
@@ -97,9 +97,6 @@ public final class FidCommand implements Callable<Integer> {
     private final Map<String, Double> scalars = new LinkedHashMap<>();
     private final Map<String, Double> lastFigures = new LinkedHashMap<>();
 
-    /** Seeds the random choice of real subsets. */
-    static final long SUBSET_SEED = 20200619L;
-
     /** Real images to compare with: n random test images, n others (when there are 2n), and n random training images. */
     private record References(ImageDataset test, ImageDataset otherTest, ImageDataset train) {}
 
@@ -175,10 +172,10 @@ public final class FidCommand implements Callable<Integer> {
         AudioConfig audio = audio(c);
         int n = num.num;
         // subsets are drawn at random (fixed seed): files sorted by name can be sorted by class
-        ImageDataset allTest = Datasets.load(data, Datasets.Split.TEST, c.height(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("test images"));
+        ImageDataset allTest = ReferenceImages.test(data, c.height(), c.channels(), audio);
         ImageDataset test = allTest.head(n);
         ImageDataset otherTest = allTest.count() >= 2 * n ? allTest.slice(n, 2 * n) : null;
-        ImageDataset train = Datasets.load(data, Datasets.Split.TRAIN, c.height(), c.channels(), audio).shuffled(Randomness.of(SUBSET_SEED).derive("training images")).head(n);
+        ImageDataset train = ReferenceImages.training(data, c.height(), c.channels(), audio).head(n);
         return new References(test, otherTest, train);
     }
 
@@ -243,9 +240,9 @@ public final class FidCommand implements Callable<Integer> {
 
     private void report(ClassifierTraining.Trained c, Generated generated, References refs, double sampleSecs, NDManager m) {
         PrintWriter pw = spec.commandLine().getOut();
-        ClassifierTraining.Summary gen = ClassifierTraining.summarise(c, generated.images(), 500, m);
-        ClassifierTraining.Summary real = ClassifierTraining.summarise(c, refs.test(), 500, m);
-        ClassifierTraining.Summary realTrain = ClassifierTraining.summarise(c, refs.train(), 500, m);
+        ClassifierTraining.Summary gen = ClassifierTraining.summarise(c, generated.images(), ClassifierTraining.FEATURE_BATCH, m);
+        ClassifierTraining.Summary real = ClassifierTraining.summarise(c, refs.test(), ClassifierTraining.FEATURE_BATCH, m);
+        ClassifierTraining.Summary realTrain = ClassifierTraining.summarise(c, refs.train(), ClassifierTraining.FEATURE_BATCH, m);
         double fid = FrechetDistance.of(gen.moments(), real.moments());
         double floor = FrechetDistance.of(realTrain.moments(), real.moments());
         pw.printf(Locale.ROOT, "FID (diffusion4j %s classifier) %.3f   [%s, %d samples vs %d test images]%n", c.classes() == 10 ? "10-class" : "",
@@ -259,7 +256,7 @@ public final class FidCommand implements Callable<Integer> {
         if (refs.otherTest() != null) {
             // the classifier was trained on the training images, so their features sit apart from unseen ones:
             // two disjoint sets of test images give the floor for images it has not seen, as samples are
-            double unseenFloor = FrechetDistance.of(ClassifierTraining.summarise(c, refs.otherTest(), 500, m).moments(), real.moments());
+            double unseenFloor = FrechetDistance.of(ClassifierTraining.summarise(c, refs.otherTest(), ClassifierTraining.FEATURE_BATCH, m).moments(), real.moments());
             pw.printf(Locale.ROOT, "real-vs-real floor, unseen images (%d test images vs %d others) %.3f%n", num.num, num.num, unseenFloor);
             lastFigures.put("fid_floor_unseen", unseenFloor);
         }

@@ -22,6 +22,13 @@ import java.util.function.IntConsumer;
 
 /** Trains, saves, loads and applies the {@link Classifier}. */
 public final class ClassifierTraining {
+    /**
+     * Images per classifier call where a FID is measured ({@code eval fid}, {@code eval edit}, the Spark layer's FidJob).
+     * A feature depends only on its image, but the last bits of a batched convolution can depend on the batch, so a
+     * FID computed in pieces cuts them at multiples of this and so makes the same calls as one computed whole.
+     */
+    public static final int FEATURE_BATCH = 500;
+
     private ClassifierTraining() {}
 
     /** A trained classifier with its shape. */
@@ -196,5 +203,22 @@ public final class ClassifierTraining {
             }
         }
         return new Summary(FrechetDistance.Moments.of(feats), conf, ClassEntropy.bits(hist), hist);
+    }
+
+    /**
+     * The sufficient statistics of the classifier's features of {@code images}, computed in batches of {@code batch}
+     * from the first image on, as {@link #summarise} computes them: the statistics of consecutive pieces that start at
+     * multiples of {@code batch} add up to those of the whole.
+     */
+    public static FeatureStatistics statistics(Trained c, ImageDataset images, int batch, NDManager m) {
+        FeatureStatistics s = FeatureStatistics.empty(Classifier.FEATURES);
+        for (int from = 0; from < images.count(); from += batch) {
+            int b = Math.min(batch, images.count() - from);
+            int[] idx = java.util.stream.IntStream.range(from, from + b).toArray();
+            try (NDManager sm = m.newSubManager()) {
+                s = s.plus(FeatureStatistics.of(Classifier.FEATURES, c.featuresAndProbabilities(images.batch(sm, idx, null))[0]));
+            }
+        }
+        return s;
     }
 }

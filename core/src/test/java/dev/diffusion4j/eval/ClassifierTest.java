@@ -7,6 +7,7 @@ import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.testing.Tensors;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,21 @@ class ClassifierTest {
             }
         }
         return new ImageDataset("halves", n, 1, 8, 8, px, labels);
+    }
+
+    /** Means and covariances equal up to rounding, on the scale of the largest variance. */
+    private static void assertSameMoments(FrechetDistance.Moments a, FrechetDistance.Moments b) {
+        double scale = 0;
+        for (int i = 0; i < b.cov().length; i++) {
+            scale = Math.max(scale, Math.abs(b.cov()[i][i]));
+        }
+        assertThat(a.count()).isEqualTo(b.count());
+        for (int i = 0; i < b.cov().length; i++) {
+            assertThat(a.mean()[i]).isCloseTo(b.mean()[i], org.assertj.core.api.Assertions.within(1e-9 * (Math.abs(b.mean()[i]) + 1e-6)));
+            for (int j = 0; j < b.cov().length; j++) {
+                assertThat(a.cov()[i][j]).as("cov[%d][%d]", i, j).isCloseTo(b.cov()[i][j], org.assertj.core.api.Assertions.within(1e-9 * scale));
+            }
+        }
     }
 
     @Test
@@ -53,6 +69,15 @@ class ClassifierTest {
             // the same images are at distance 0 from themselves, another sample of the same data close by
             assertThat(FrechetDistance.of(s.moments(), s.moments())).isLessThan(1e-6);
             ClassifierTraining.Summary other = ClassifierTraining.summarise(back, halves(200, 3), 64, m);
+            // the sufficient statistics of pieces cut at multiples of the batch add up to those of the whole, and give its moments
+            FeatureStatistics whole = ClassifierTraining.statistics(back, test, 64, m);
+            FeatureStatistics pieces = ClassifierTraining.statistics(back, test.slice(128, 200), 64, m)
+                    .plus(ClassifierTraining.statistics(back, test.head(128), 64, m));
+            assertThat(pieces.count()).isEqualTo(200);
+            assertThat(whole.sum()).as("the same features, summed in another order").containsExactly(pieces.sum(),
+                    org.assertj.core.api.Assertions.offset(1e-12 * Arrays.stream(whole.sum()).map(Math::abs).max().orElse(1)));
+            assertSameMoments(pieces.moments(), whole.moments());
+            assertSameMoments(s.moments(), whole.moments());
             ImageDataset allLeft = halves(400, 4);
             int k = 0;
             int[] idx = new int[200];
