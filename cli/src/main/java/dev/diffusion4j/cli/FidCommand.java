@@ -196,7 +196,7 @@ public final class FidCommand implements Callable<Integer> {
                 waves[i] = Wav.read(files.get(i)).resample(a.sampleRate()).samples();
             }
             byte[] px = MelImages.analyse(waves, a, m);
-            return new Generated(new ImageDataset(samples.toString(), waves.length, 1, a.nMels(), a.frames(), px, null),
+            return new Generated(new ImageDataset(samples.toString(), waves.length, 1, a.height(), a.frames(), px, null),
                     samples + " (" + waves.length + " WAV files, analysed again)");
         }
         Npy.Uint8 a = Npy.read(samples);

@@ -66,7 +66,7 @@ public final class MelCommand implements Callable<Integer> {
                 float[] samples = wavs.get(i).resample(base.sampleRate()).samples();
                 float[] logMel = mel.logMels(m, new float[][] {samples})[0];
                 AudioConfig a = withClipStats(base, logMel);
-                byte[] px = new byte[a.nMels() * a.frames()];
+                byte[] px = new byte[a.pixels()];
                 MelImages.toImage(logMel, a, px, 0);
                 // the stages eval roundtrip measures: the whole way back, and Griffin-Lim alone from the true magnitude
                 RoundTrip.Result r = RoundTrip.measure(samples, logMel, a, Randomness.of(seed.seed).derive("phases").step(i));
@@ -101,9 +101,9 @@ public final class MelCommand implements Callable<Integer> {
     /** NAME-mel.png, NAME-roundtrip.wav and NAME-roundtrip-mel.png: the round-tripped sound analysed again, as a scored sample would be. */
     private void writeOutputs(Path file, byte[] px, Wav back, AudioConfig a, NDManager m) throws IOException {
         String stem = file.getFileName().toString().replaceFirst("(?i)\\.wav$", "");
-        ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.nMels(), a.frames()), 4));
+        ImageFiles.writePng(out.resolve(stem + "-mel.png"), ImageFiles.scaled(ImageFiles.image(px, 0, 1, a.height(), a.frames()), 4));
         back.write(out.resolve(stem + "-roundtrip.wav"));
         byte[] again = MelImages.analyse(new float[][] {back.samples()}, a, m);
-        ImageFiles.writePng(out.resolve(stem + "-roundtrip-mel.png"), ImageFiles.scaled(ImageFiles.image(again, 0, 1, a.nMels(), a.frames()), 4));
+        ImageFiles.writePng(out.resolve(stem + "-roundtrip-mel.png"), ImageFiles.scaled(ImageFiles.image(again, 0, 1, a.height(), a.frames()), 4));
     }
 }

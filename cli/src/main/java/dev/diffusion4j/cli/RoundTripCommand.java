@@ -87,7 +87,7 @@ public final class RoundTripCommand implements Callable<Integer> {
             a = loaded.audio();
             ImageDataset real = loaded.images();
             double[][] figures = new double[6][files.size()];
-            byte[] rebuiltImages = new byte[files.size() * a.nMels() * a.frames()];
+            byte[] rebuiltImages = new byte[files.size() * a.pixels()];
             MelSpectrogram mel = new MelSpectrogram(a);
             for (int i = 0; i < files.size(); i++) {
                 float[] wave = Wav.read(files.get(i)).resample(a.sampleRate()).samples();
@@ -97,13 +97,13 @@ public final class RoundTripCommand implements Callable<Integer> {
                 for (int k = 0; k < 6; k++) {
                     figures[k][i] = f[k];
                 }
-                MelImages.toImage(mel.logMels(m, new float[][] {r.rebuilt()})[0], a, rebuiltImages, i * a.nMels() * a.frames());
+                MelImages.toImage(mel.logMels(m, new float[][] {r.rebuilt()})[0], a, rebuiltImages, i * a.pixels());
                 if (out != null) {
                     new Wav(r.rebuilt(), a.sampleRate()).write(out.resolve(files.get(i).getFileName()));
                 }
                 StopRequests.check("nothing reported");
             }
-            ImageDataset rebuilt = new ImageDataset("round-tripped", files.size(), 1, a.nMels(), a.frames(), rebuiltImages, real.labels());
+            ImageDataset rebuilt = new ImageDataset("round-tripped", files.size(), 1, a.height(), a.frames(), rebuiltImages, real.labels());
             report(pw, a, files.size(), figures);
             if (c != null) {
                 pw.printf(Locale.ROOT, "  classifier accuracy: real clips %.4f, round-tripped WAVs analysed again %.4f%n",
@@ -130,27 +130,30 @@ public final class RoundTripCommand implements Callable<Integer> {
             return f;
         }
         AudioConfig k = c.audio();
-        if (f.sampleRate() != k.sampleRate() || f.nFft() != k.nFft() || f.hop() != k.hop() || f.window() != k.window() || f.nMels() != k.nMels()
+        if (f.sampleRate() != k.sampleRate() || f.nFft() != k.nFft() || f.hop() != k.hop() || f.window() != k.window() || f.nMels() != k.nMels() || f.frequency() != k.frequency()
                 || f.fMin() != k.fMin() || f.fMax() != k.fMax() || f.frames() != k.frames() || f.logFloor() != k.logFloor()) {
             throw new UserInputException(configFile + ": its audio section describes another image than " + classifierFile
-                    + " was trained on (" + f.nMels() + "x" + f.frames() + " hop " + f.hop() + " against " + k.nMels() + "x" + k.frames()
+                    + " was trained on (" + f.height() + "x" + f.frames() + " hop " + f.hop() + " against " + k.height() + "x" + k.frames()
                     + " hop " + k.hop() + ")");
         }
         return new AudioConfig(k.sampleRate(), k.nFft(), k.hop(), k.window(), k.nMels(), k.fMin(), k.fMax(), k.frames(), k.logFloor(),
-                f.griffinLimIters(), k.logLow(), k.logHigh(), f.phaseInit(), f.melIters());
+                f.griffinLimIters(), k.logLow(), k.logHigh(), f.phaseInit(), f.melIters(), k.frequency(), f.griffinLimMomentum());
     }
 
     private AudioConfig overridden(AudioConfig a) {
         return new AudioConfig(a.sampleRate(), a.nFft(), a.hop(), a.window(), a.nMels(), a.fMin(), a.fMax(), a.frames(), a.logFloor(),
                 iters != null ? iters : a.griffinLimIters(), a.logLow(), a.logHigh(), phaseInit != null ? phaseInit : a.phaseInit(),
-                melIters != null ? melIters : a.melIters());
+                melIters != null ? melIters : a.melIters(), a.frequency(), a.griffinLimMomentum());
     }
 
     private static void report(PrintWriter pw, AudioConfig a, int n, double[][] f) {
-        pw.printf(Locale.ROOT, "%d test clips; %d mel bands x %d frames, nFft %d, hop %d, window %d, %.0f-%.0f Hz; NNLS %d iterations, "
-                + "Griffin-Lim %d iterations from %s phases%n", n, a.nMels(), a.frames(), a.nFft(), a.hop(), a.window(), a.fMin(), a.fMax(),
-                a.melIters(), a.griffinLimIters(), a.phaseInit().name().toLowerCase(Locale.ROOT));
-        String[] stage = {"mel image -> linear magnitude (NNLS)", "Griffin-Lim from the true magnitude", "the whole way back (image -> WAV)"};
+        boolean mel = a.frequency() == AudioConfig.Frequency.MEL;
+        String band = mel ? String.format(Locale.ROOT, ", %.0f-%.0f Hz; NNLS %d iterations", a.fMin(), a.fMax(), a.melIters()) : ";";
+        pw.printf(Locale.ROOT, "%d test clips; %s x %d frames, nFft %d, hop %d, window %d%s Griffin-Lim %d iterations from %s phases%n", n,
+                a.rows(), a.frames(), a.nFft(), a.hop(), a.window(), mel ? band + "," : band, a.griffinLimIters(),
+                a.phaseInit().name().toLowerCase(Locale.ROOT));
+        String[] stage = {mel ? "mel image -> linear magnitude (NNLS)" : "image -> magnitude (8-bit levels)", "Griffin-Lim from the true magnitude",
+            "the whole way back (image -> WAV)"};
         for (int s = 0; s < 3; s++) {
             double[] sc = meanSd(f[2 * s]);
             double[] lsd = meanSd(f[2 * s + 1]);

@@ -78,7 +78,7 @@ final class Inputs {
         float[] wave = Wav.read(file).resample(audio.sampleRate()).samples();
         try (NDManager m = parent.newSubManager()) {
             byte[] px = MelImages.analyse(new float[][] {wave}, audio, m);
-            return new Samples(px, 1, 1, audio.nMels(), audio.frames(), null, List.of(), audio, 0);
+            return new Samples(px, 1, 1, audio.height(), audio.frames(), null, List.of(), audio, 0);
         }
     }
 }

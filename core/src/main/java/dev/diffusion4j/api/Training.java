@@ -408,8 +408,10 @@ public final class Training {
             });
             if (ckpt == null && !fromFile.path("model").has("imageSize") && !fromFile.path("model").has("imageWidth") && isWav(tree)
                     && !settings.containsKey("model.imageSize") && !settings.containsKey("model.imageWidth")) {
-                // sound makes nMels x frames images: unless the user sized the model, size it to them
-                int mels = tree.path("audio").path("nMels").asInt();
+                // sound makes height x frames images: unless the user sized the model, size it to them
+                com.fasterxml.jackson.databind.JsonNode audio = tree.path("audio");
+                int mels = "LINEAR".equalsIgnoreCase(audio.path("frequency").asText()) ? audio.path("nFft").asInt() / 2
+                        : audio.path("nMels").asInt();
                 int frames = tree.path("audio").path("frames").asInt();
                 Configs.set(tree, "model.imageSize", mels);
                 Configs.set(tree, "model.imageWidth", frames == mels ? 0 : frames);

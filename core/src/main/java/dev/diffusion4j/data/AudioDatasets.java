@@ -61,6 +61,12 @@ public final class AudioDatasets {
         return clips;
     }
 
+    /** The digit a file named like the Free Spoken Digit Dataset's ({@code {digit}_{speaker}_{index}.wav}) says, or -1. */
+    public static int label(Path file) {
+        Matcher m = FSDD.matcher(file.getFileName().toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
     /** Every WAV file below a folder, sorted. */
     public static List<Path> files(Path dir) {
         return scan(dir).stream().map(Clip::file).toList();
@@ -115,14 +121,14 @@ public final class AudioDatasets {
             if (mels == null) {
                 mels = logMels(clips, a, mel, m);
             }
-            int per = a.nMels() * a.frames();
+            int per = a.pixels();
             byte[] pixels = new byte[clips.size() * per];
             for (int i = 0; i < clips.size(); i++) {
                 MelImages.toImage(mels.get(i), a, pixels, i * per);
             }
             boolean labelled = clips.stream().allMatch(c -> c.label() >= 0);
             int[] labels = labelled ? clips.stream().mapToInt(Clip::label).toArray() : null;
-            return new Loaded(new ImageDataset("wav:" + dir, clips.size(), 1, a.nMels(), a.frames(), pixels, labels,
+            return new Loaded(new ImageDataset("wav:" + dir, clips.size(), 1, a.height(), a.frames(), pixels, labels,
                     labelled ? SPOKEN_DIGITS : null), a);
         }
     }

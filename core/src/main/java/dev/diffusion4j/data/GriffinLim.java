@@ -5,14 +5,12 @@ import java.util.SplittableRandom;
 import org.jtransforms.fft.DoubleFFT_1D;
 
 /**
- * The way back from a mel-spectrogram to sound, in plain double precision: mel power to linear
- * power by non-negative least squares, then Griffin-Lim phase recovery (with the momentum of Perraudin
- * et al., as librosa does) between a centred STFT and its least-squares inverse. Spectra are
+ * The way back from a log-power image to sound, in plain double precision: mel power to linear
+ * power by non-negative least squares (or a linear-frequency image's power as it is), then Griffin-Lim phase
+ * recovery ({@link #fastGriffinLim}) between a centred STFT and its least-squares inverse. Spectra are
  * {@code [frames][bins]} magnitudes or {@code [frames][2·bins]} interleaved complex values.
  */
 public final class GriffinLim {
-    private static final double MOMENTUM = 0.99;
-
     private final AudioConfig a;
     private final double[] window;
     private final DoubleFFT_1D fft;
@@ -125,6 +123,18 @@ public final class GriffinLim {
                 }
             }
         }
+        // the filters overlap only their neighbours, so each row of the Gram matrix is zero outside one band of bins
+        int[] lo = new int[bins];
+        int[] hi = new int[bins];
+        for (int i = 0; i < bins; i++) {
+            lo[i] = bins;
+            for (int j = 0; j < bins; j++) {
+                if (gram[i][j] != 0) {
+                    lo[i] = Math.min(lo[i], j);
+                    hi[i] = j + 1;
+                }
+            }
+        }
         double[][] out = new double[melPower.length][bins];
         double[] ftm = new double[bins];
         double[] p = new double[bins];
@@ -142,7 +152,7 @@ public final class GriffinLim {
                 for (int i = 0; i < bins; i++) {
                     double s = 0;
                     double[] row = gram[i];
-                    for (int j = 0; j < bins; j++) {
+                    for (int j = lo[i]; j < hi[i]; j++) {
                         s += row[j] * p[j];
                     }
                     gp[i] = s;
@@ -159,13 +169,39 @@ public final class GriffinLim {
     /**
      * Griffin-Lim: a signal of {@code length} samples whose STFT magnitude approaches {@code mag}
      * ({@code [frames][bins]}), from the configured starting phases ({@link AudioConfig#phaseInit()};
-     * random ones drawn from {@code phases}).
+     * random ones drawn from {@code phases}) with the configured momentum ({@link AudioConfig#griffinLimMomentum()}),
+     * through {@link #fastGriffinLim}.
      */
     public double[] reconstruct(double[][] mag, int length, int iterations, Randomness phases) {
+        return fastGriffinLim(mag, length, iterations, a.griffinLimMomentum(), startingPhases(mag, phases));
+    }
+
+    /**
+     * The fast Griffin-Lim algorithm of Perraudin, Balazs and Søndergaard ("A fast Griffin-Lim algorithm", IEEE WASPAA
+     * 2013): Griffin and Lim's alternating projections (IEEE Trans. ASSP 32(2), 1984) — impose the magnitude, go to the
+     * nearest consistent spectrogram by the inverse STFT and the STFT — with each new consistent estimate c_n pushed on
+     * along its last step, t_n = c_n + α (c_n − c_{n−1}), before the magnitude is imposed again. α = 0 is plain
+     * Griffin-Lim; the authors (and librosa) use 0.99.
+     *
+     * @param mag the target magnitude {@code [frames][bins]}
+     * @param length samples of the signal returned
+     * @param iterations projections onto the consistent spectrograms
+     * @param alpha the momentum α in [0, 1)
+     * @param start unit phasors {@code [frames][2·bins]} to start from (not changed)
+     * @return the signal after the last iteration's phases are put on {@code mag}
+     */
+    public double[] fastGriffinLim(double[][] mag, int length, int iterations, double alpha, double[][] start) {
+        if (!(alpha >= 0 && alpha < 1)) {
+            throw new IllegalArgumentException("Griffin-Lim momentum must be in [0, 1), got " + alpha);
+        }
         int bins = a.bins();
-        double[][] angles = startingPhases(mag.length, phases);
+        double[][] angles = new double[start.length][];
+        for (int t = 0; t < start.length; t++) {
+            angles[t] = start[t].clone();
+        }
+        // t_n = c_n + α (c_n − c_{n−1}) = (1 + α) (c_n − α / (1 + α) c_{n−1}); only its phase is kept, so the factor goes
+        double c = alpha / (1 + alpha);
         double[][] previous = new double[mag.length][2 * bins];
-        double c = MOMENTUM / (1 + MOMENTUM);
         for (int it = 0; it < iterations; it++) {
             double[][] rebuilt = stft(istft(apply(mag, angles), length));
             for (int t = 0; t < mag.length; t++) {
@@ -182,8 +218,12 @@ public final class GriffinLim {
         return istft(apply(mag, angles), length);
     }
 
-    /** Unit phasors {@code [frames][2·bins]} to start from. */
-    double[][] startingPhases(int frames, Randomness phases) {
+    /** Unit phasors {@code [frames][2·bins]} to start from, for the magnitude {@code mag} {@code [frames][bins]}. */
+    double[][] startingPhases(double[][] mag, Randomness phases) {
+        if (a.phaseInit() == AudioConfig.PhaseInit.PGHI) {
+            return pghiPhases(mag, PGHI_TOLERANCE, phases);
+        }
+        int frames = mag.length;
         int bins = a.bins();
         SplittableRandom rng = phases.stream();
         double[][] angles = new double[frames][2 * bins];
@@ -197,6 +237,122 @@ public final class GriffinLim {
             }
         }
         return angles;
+    }
+
+    /** Coefficients more than 100 dB below the loudest get random phases in {@link #pghiPhases}, as the authors suggest. */
+    static final double PGHI_TOLERANCE = 1e-5;
+
+    /**
+     * Phase-gradient heap integration (Průša, Balazs and Søndergaard, "A noniterative method for reconstruction of phase
+     * from STFT magnitude", IEEE/ACM Trans. Audio, Speech, Language Process. 25(5), 2017): for a Gaussian window
+     * exp(−π s²/λ) the STFT's log-magnitude and phase are the real and imaginary parts of an analytic function, so the
+     * phase's derivatives follow from the magnitude's. With the phase referred to each frame's centre (time-invariant),
+     * ∂φ/∂τ = (1/λ) ∂ln|X|/∂ω + 2πω and ∂φ/∂ω = −λ ∂ln|X|/∂τ (τ in samples, ω in cycles per sample); the Hann window
+     * of length L is treated as the Gaussian with λ = 0.25645 L² (the paper's value). Starting from the loudest
+     * coefficient, the phase is carried to its four neighbours by the trapezoidal rule, always from the loudest
+     * coefficient reached so far (a max-heap), so that it crosses quiet regions last; an island cut off by coefficients
+     * below {@code tolerance} times the loudest starts again at its own loudest. Coefficients below that get random
+     * phases. This STFT puts the window's centre at sample nFft/2 of the frame, which adds π per bin along frequency.
+     *
+     * @param mag the magnitude {@code [frames][bins]}
+     * @param tolerance relative magnitude below which a coefficient is left out
+     * @param phases random phases for the left-out coefficients
+     * @return unit phasors {@code [frames][2·bins]}
+     */
+    public double[][] pghiPhases(double[][] mag, double tolerance, Randomness phases) {
+        int frames = mag.length;
+        int bins = a.bins();
+        int n = a.nFft();
+        double hop = a.hop();
+        double lambda = 0.25645 * a.window() * (double) a.window();
+        double peak = 0;
+        for (double[] row : mag) {
+            for (double v : row) {
+                peak = Math.max(peak, v);
+            }
+        }
+        double floor = peak * tolerance;
+        double[][] logMag = new double[frames][bins];
+        for (int t = 0; t < frames; t++) {
+            for (int k = 0; k < bins; k++) {
+                logMag[t][k] = Math.log(Math.max(mag[t][k], Math.max(floor, 1e-300)));
+            }
+        }
+        // dφ/dτ in radians per sample and dφ/dω in radians per (cycle per sample), by central differences; the spectrum of a
+        // real signal is even about bins 0 and nFft/2, so there the frequency difference is zero
+        double[][] dTime = new double[frames][bins];
+        double[][] dFreq = new double[frames][bins];
+        for (int t = 0; t < frames; t++) {
+            for (int k = 0; k < bins; k++) {
+                double ds = k == 0 || k == bins - 1 ? 0 : (logMag[t][k + 1] - logMag[t][k - 1]) * n / 2.0;
+                dTime[t][k] = ds / lambda + 2 * Math.PI * k / n;
+                int t0 = Math.max(0, t - 1);
+                int t1 = Math.min(frames - 1, t + 1);
+                double dt = t1 > t0 ? (logMag[t1][k] - logMag[t0][k]) / ((t1 - t0) * hop) : 0;
+                dFreq[t][k] = -lambda * dt;
+            }
+        }
+        double[][] phase = new double[frames][bins];
+        boolean[] done = new boolean[frames * bins];
+        SplittableRandom rng = phases.stream();
+        Integer[] order = new Integer[frames * bins];
+        int live = 0;
+        for (int t = 0; t < frames; t++) {
+            for (int k = 0; k < bins; k++) {
+                if (mag[t][k] > floor && mag[t][k] > 0) {
+                    order[live++] = t * bins + k;
+                } else {
+                    phase[t][k] = 2 * Math.PI * rng.nextDouble();
+                    done[t * bins + k] = true;
+                }
+            }
+        }
+        java.util.Arrays.sort(order, 0, live, (x, y) -> Double.compare(mag[y / bins][y % bins], mag[x / bins][x % bins]));
+        java.util.PriorityQueue<Integer> heap = new java.util.PriorityQueue<>(
+                (x, y) -> Double.compare(mag[y / bins][y % bins], mag[x / bins][x % bins]));
+        for (int s = 0; s < live; s++) {
+            int seed = order[s];
+            if (done[seed]) {
+                continue;
+            }
+            done[seed] = true;
+            phase[seed / bins][seed % bins] = 0;
+            heap.add(seed);
+            while (!heap.isEmpty()) {
+                int cur = heap.poll();
+                int t = cur / bins;
+                int k = cur % bins;
+                double p = phase[t][k];
+                if (t + 1 < frames && !done[cur + bins]) {
+                    phase[t + 1][k] = p + hop * (dTime[t][k] + dTime[t + 1][k]) / 2;
+                    done[cur + bins] = true;
+                    heap.add(cur + bins);
+                }
+                if (t > 0 && !done[cur - bins]) {
+                    phase[t - 1][k] = p - hop * (dTime[t][k] + dTime[t - 1][k]) / 2;
+                    done[cur - bins] = true;
+                    heap.add(cur - bins);
+                }
+                if (k + 1 < bins && !done[cur + 1]) {
+                    phase[t][k + 1] = p + (dFreq[t][k] + dFreq[t][k + 1]) / (2.0 * n) + Math.PI;
+                    done[cur + 1] = true;
+                    heap.add(cur + 1);
+                }
+                if (k > 0 && !done[cur - 1]) {
+                    phase[t][k - 1] = p - (dFreq[t][k] + dFreq[t][k - 1]) / (2.0 * n) - Math.PI;
+                    done[cur - 1] = true;
+                    heap.add(cur - 1);
+                }
+            }
+        }
+        double[][] unit = new double[frames][2 * bins];
+        for (int t = 0; t < frames; t++) {
+            for (int k = 0; k < bins; k++) {
+                unit[t][2 * k] = Math.cos(phase[t][k]);
+                unit[t][2 * k + 1] = Math.sin(phase[t][k]);
+            }
+        }
+        return unit;
     }
 
     private static double[][] apply(double[][] mag, double[][] unit) {
@@ -225,15 +381,47 @@ public final class GriffinLim {
     }
 
     /**
-     * A log-mel image back to sound: ln mel power {@code [nMels][frames]} → mel power → linear
-     * power (NNLS) → magnitude ({@link #melToMagnitude}) → Griffin-Lim → {@link
+     * A log-power image back to sound: ln power {@code [height][frames]} → magnitude ({@link #toMagnitude}: for mel
+     * bands through linear power by NNLS) → Griffin-Lim → {@link
      * AudioConfig#clipSamples()} samples.
      */
     public double[] toSound(double[][] logMel, Randomness phases) {
-        return reconstruct(melToMagnitude(logMel), a.clipSamples(), a.griffinLimIters(), phases);
+        return reconstruct(toMagnitude(logMel), a.clipSamples(), a.griffinLimIters(), phases);
     }
 
-    /** The first stage of {@link #toSound}: ln mel power {@code [nMels][frames]} to an STFT magnitude {@code [frames][bins]}. */
+    /**
+     * The first stage of {@link #toSound}: an image's log power {@code [height][frames]} to an STFT magnitude {@code
+     * [frames][bins]}, by {@link #melToMagnitude} or {@link #linearImageToMagnitude} as {@link AudioConfig#frequency()} says.
+     */
+    public double[][] toMagnitude(double[][] logImage) {
+        return a.frequency() == AudioConfig.Frequency.LINEAR ? linearImageToMagnitude(logImage) : melToMagnitude(logImage);
+    }
+
+    /**
+     * A linear-frequency log-power image back to an STFT magnitude: |X(t, k)| = exp(L(k, t) / 2) for the image's
+     * {@code nFft / 2} rows, bins 0 .. nFft/2 − 1, and 0 for the Nyquist bin, which the image leaves out (at 8 kHz it
+     * sits at 4 kHz, where the recordings' anti-aliasing filter has left almost nothing). The inverse of the analysis up
+     * to the 8-bit levels and the log floor: there is no filterbank to undo.
+     *
+     * @param logLinear ln power {@code [nFft/2][frames]}
+     * @return the magnitude {@code [frames][nFft/2 + 1]}
+     */
+    public double[][] linearImageToMagnitude(double[][] logLinear) {
+        int rows = a.nFft() / 2;
+        if (logLinear.length != rows) {
+            throw new IllegalArgumentException("a linear-frequency image has " + rows + " rows, got " + logLinear.length);
+        }
+        int frames = logLinear[0].length;
+        double[][] mag = new double[frames][a.bins()];
+        for (int k = 0; k < rows; k++) {
+            for (int t = 0; t < frames; t++) {
+                mag[t][k] = Math.exp(logLinear[k][t] / 2);
+            }
+        }
+        return mag;
+    }
+
+    /** The mel case of {@link #toMagnitude}: ln mel power {@code [nMels][frames]} to an STFT magnitude {@code [frames][bins]} by NNLS. */
     public double[][] melToMagnitude(double[][] logMel) {
         int frames = logMel[0].length;
         double[][] melPower = new double[frames][logMel.length];

@@ -9,11 +9,11 @@ import dev.diffusion4j.engine.Randomness;
 public final class MelImages {
     private MelImages() {}
 
-    /** Writes ln mel power {@code [nMels·frames]} (mel-major) into 8-bit pixels, high frequencies on top. */
+    /** Writes ln mel power {@code [height·frames]} (row-major, {@link AudioConfig#height()}: mel bands or linear bins) into 8-bit pixels, high frequencies on top. */
     public static void toImage(float[] logMel, AudioConfig a, byte[] pixels, int offset) {
         int f = a.frames();
-        for (int mIdx = 0; mIdx < a.nMels(); mIdx++) {
-            int row = a.nMels() - 1 - mIdx;
+        for (int mIdx = 0; mIdx < a.height(); mIdx++) {
+            int row = a.height() - 1 - mIdx;
             for (int t = 0; t < f; t++) {
                 pixels[offset + row * f + t] = (byte) MelSpectrogram.toLevel(logMel[mIdx * f + t], a.logLow(), a.logHigh());
             }
@@ -23,9 +23,9 @@ public final class MelImages {
     /** An image in [-1, 1] ({@code [nMels·frames]}, rows as {@link #toImage} lays them out) as ln mel power {@code [nMels][frames]}. */
     public static double[][] fromImage(float[] image, AudioConfig a) {
         int f = a.frames();
-        double[][] out = new double[a.nMels()][f];
-        for (int mIdx = 0; mIdx < a.nMels(); mIdx++) {
-            int row = a.nMels() - 1 - mIdx;
+        double[][] out = new double[a.height()][f];
+        for (int mIdx = 0; mIdx < a.height(); mIdx++) {
+            int row = a.height() - 1 - mIdx;
             for (int t = 0; t < f; t++) {
                 out[mIdx][t] = MelSpectrogram.fromUnit(image[row * f + t], a.logLow(), a.logHigh());
             }
@@ -38,7 +38,7 @@ public final class MelImages {
      * {@code a}'s statistics), {@code nMels·frames} bytes each, in order.
      */
     public static byte[] analyse(float[][] waves, AudioConfig a, ai.djl.ndarray.NDManager m) {
-        int per = a.nMels() * a.frames();
+        int per = a.pixels();
         byte[] out = new byte[waves.length * per];
         MelSpectrogram mel = new MelSpectrogram(a);
         for (int from = 0; from < waves.length; from += 256) {
@@ -65,7 +65,7 @@ public final class MelImages {
 
     /** Image {@code i} of 8-bit log-mel images back to ln mel power {@code [nMels][frames]}. */
     public static double[][] logMelOf(byte[] images, int i, AudioConfig a) {
-        int per = a.nMels() * a.frames();
+        int per = a.pixels();
         float[] unit = new float[per];
         for (int k = 0; k < per; k++) {
             unit[k] = (images[i * per + k] & 0xff) / 127.5f - 1f;

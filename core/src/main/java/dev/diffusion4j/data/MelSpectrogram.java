@@ -39,8 +39,14 @@ public final class MelSpectrogram {
         return spec.square().sum(new int[] {-1});
     }
 
-    /** Mel power (B, nMels, frames) from power (B, bins, frames). */
+    /**
+     * Mel power (B, nMels, frames) from power (B, bins, frames); for a {@link AudioConfig.Frequency#LINEAR} image the
+     * power of bins 0 .. nFft/2 − 1 itself (B, nFft/2, frames), the Nyquist bin left out.
+     */
     public NDArray mel(NDArray power) {
+        if (audio.frequency() == AudioConfig.Frequency.LINEAR) {
+            return power.get(new NDIndex(":, 0:{}, :", audio.height()));
+        }
         double[][] fb = MelFilterbank.of(audio);
         double[] flat = new double[fb.length * fb[0].length];
         for (int i = 0; i < fb.length; i++) {
@@ -70,7 +76,7 @@ public final class MelSpectrogram {
             NDArray x = Ops.constant(s, flat, new Shape(waves.length, len));
             NDArray lm = logMel(x).get(new NDIndex(":, :, 0:{}", audio.frames()));
             float[] all = lm.toFloatArray();
-            int per = audio.nMels() * audio.frames();
+            int per = audio.pixels();
             float[][] out = new float[waves.length][];
             for (int i = 0; i < waves.length; i++) {
                 out[i] = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);

@@ -35,9 +35,9 @@ public final class RoundTrip {
         }
         GriffinLim gl = new GriffinLim(a);
         double[][] mag = GriffinLim.magnitude(gl.stft(x));
-        byte[] px = new byte[a.nMels() * a.frames()];
+        byte[] px = new byte[a.pixels()];
         MelImages.toImage(logMel, a, px, 0);
-        double[][] fromImage = gl.melToMagnitude(MelImages.logMelOf(px, 0, a));
+        double[][] fromImage = gl.toMagnitude(MelImages.logMelOf(px, 0, a));
         double[] phaseOnly = gl.reconstruct(mag, len, a.griffinLimIters(), phases);
         double[] full = gl.reconstruct(fromImage, len, a.griffinLimIters(), phases);
         double[][] phaseMag = GriffinLim.magnitude(gl.stft(phaseOnly));

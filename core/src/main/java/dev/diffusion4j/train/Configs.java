@@ -54,6 +54,7 @@ public final class Configs {
      */
     public static ObjectNode mergeFile(ObjectNode base, Path file) {
         ObjectNode over = readFile(file);
+        impliedFrequency(over);
         merge(base, over, "", file.toString());
         return over;
     }
@@ -148,11 +149,27 @@ public final class Configs {
         }
     }
 
+    /**
+     * An audio section that names {@code nMels} but not {@code frequency} describes mel images (mel bands mean nothing to a
+     * linear-frequency image), whatever the default frequency is: the file says so, so that it keeps meaning what it did
+     * before linear images became the default.
+     */
+    static void impliedFrequency(ObjectNode over) {
+        if (over.path("audio") instanceof ObjectNode audio && audio.has("nMels") && !audio.has("frequency")) {
+            audio.put("frequency", AudioConfig.Frequency.MEL.name());
+        }
+    }
+
     /** Reads a configuration written by {@link #write}. */
     public static TrainConfig read(Path file) throws IOException {
         try {
             ObjectNode tree = defaultsTree();
-            merge(tree, (ObjectNode) JSON.readTree(Files.readString(file)), "", file.toString());
+            ObjectNode written = (ObjectNode) JSON.readTree(Files.readString(file));
+            if (written.path("audio").isObject() && !written.path("audio").has("frequency")) {
+                // written before images could be linear in frequency: every one of them was mel, whatever the defaults are now
+                ((ObjectNode) written.get("audio")).put("frequency", AudioConfig.Frequency.MEL.name());
+            }
+            merge(tree, written, "", file.toString());
             return JSON.treeToValue(tree, TrainConfig.class);
         } catch (JsonProcessingException | ClassCastException e) {
             throw new IOException(file + ": not a diffusion4j configuration (" + e.getMessage().replaceAll("\\s+", " ") + ")");

@@ -238,10 +238,11 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
         require(distillation == null || 2 * distillation.steps() <= diffusion.timesteps(),
                 "distillation.teacherSteps must be at most diffusion.timesteps = " + diffusion.timesteps());
         if (usesAudio()) {
-            require(model.channels() == 1 && model.height() == audio.nMels() && model.width() == audio.frames(),
-                    "wav data makes 1 x nMels x frames images: model.channels must be 1, model.imageSize audio.nMels and "
+            require(model.channels() == 1 && model.height() == audio.height() && model.width() == audio.frames(),
+                    "wav data makes 1 x height x frames images (height: audio.nMels mel bands, or audio.nFft/2 linear bins): "
+                            + "model.channels must be 1, model.imageSize the height and "
                             + "model.imageWidth (or imageSize) audio.frames, got " + model.channels() + ", " + model.height() + "x"
-                            + model.width() + ", " + audio.nMels() + "x" + audio.frames());
+                            + model.width() + ", " + audio.height() + "x" + audio.frames());
             require(!training.randomFlip(), "training.randomFlip would play sound backwards; turn it off for wav data");
         }
         return this;
