@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code diffusion4j eval}: likelihood and sample-quality numbers. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate: the bound in bits/dim (nll), a feature classifier (train-classifier), and FID in its features (fid).",
-        subcommands = {NllCommand.class, TrainClassifierCommand.class, FidCommand.class, EditEvalCommand.class, AudioStatsCommand.class, RoundTripCommand.class})
+        subcommands = {NllCommand.class, TrainClassifierCommand.class, FidCommand.class, EditEvalCommand.class, AudioStatsCommand.class, RoundTripCommand.class,
+            IntelligibilityCommand.class})
 public final class EvalCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
