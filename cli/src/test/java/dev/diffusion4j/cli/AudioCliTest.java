@@ -124,13 +124,13 @@ class AudioCliTest {
     }
 
     @Test
-    void melAndRoundTripTakeTheirRepresentationFromAConfigAndDefaultToSixtyFourBySixtyFour(@TempDir Path dir) throws Exception {
+    void melAndRoundTripTakeTheirRepresentationFromAConfigAndDefaultToLinear128By64(@TempDir Path dir) throws Exception {
         Path wavs = TestData.tones(dir.resolve("wavs"), 5, 400, 400, 1200);
         Path clip = wavs.resolve("0_tester_0.wav");
         CliRunner.Result plain = CliRunner.run("mel", clip.toString(), "--out", dir.resolve("plain").toString());
         assertThat(plain.code()).as(plain.err()).isZero();
         java.awt.image.BufferedImage dflt = javax.imageio.ImageIO.read(dir.resolve("plain/0_tester_0-mel.png").toFile());
-        assertThat(dflt.getHeight()).as("64 mel bands by default, scaled 4x").isEqualTo(256);
+        assertThat(dflt.getHeight()).as("128 linear bins by default, scaled 4x").isEqualTo(512);
         assertThat(dflt.getWidth()).as("64 frames by default, scaled 4x").isEqualTo(256);
 
         Path yaml = Files.writeString(dir.resolve("small.yaml"), "audio: {nFft: 64, hop: 16, window: 64, nMels: 8, frames: 12, griffinLimIters: 4}\n");
@@ -156,6 +156,6 @@ class AudioCliTest {
         assertThat(both.err().strip()).isEqualTo("diffusion4j: error: give --checkpoint or --config, not both");
         CliRunner.Result neither = CliRunner.run("eval", "roundtrip", "--data", "wav:" + wavs, "--griffin-lim-iters", "2");
         assertThat(neither.code()).as(neither.err()).isZero();
-        assertThat(neither.out()).startsWith("10 test clips; 64 mel bands x 64 frames, nFft 512, hop 128, window 256");
+        assertThat(neither.out()).startsWith("10 test clips; 128 linear bins x 64 frames, nFft 256, hop 128, window 256; Griffin-Lim");
     }
 }

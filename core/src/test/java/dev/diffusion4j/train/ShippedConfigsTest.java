@@ -80,14 +80,14 @@ class ShippedConfigsTest {
     }
 
     /**
-     * configs/fsdd.yaml is the recipe of the run docs/RESULTS.md scores as "c5 with v-prediction in the hour", whose
+     * configs/audio/fsdd-c5-mel.yaml is the recipe of the run docs/RESULTS.md scores as "c5 with v-prediction in the hour", whose
      * configuration (as its run directory wrote it) is docs/fsdd/c5v-60min-config.json: representation c5,
      * v-prediction, 1,450 steps. The audio section is compared with c5's file, since a run directory's copy also
      * carries the level range fitted to the data.
      */
     @Test
-    void fsddIsTheMeasuredRunOnRepresentationC5WithVPrediction() throws IOException {
-        TrainConfig fsdd = load(Path.of("configs", "fsdd.yaml"));
+    void theMelRecipeIsTheMeasuredRunOnRepresentationC5WithVPrediction() throws IOException {
+        TrainConfig fsdd = load(Path.of("configs", "audio", "fsdd-c5-mel.yaml"));
         assertTrainsAsTheMeasuredRun(fsdd, Path.of("docs", "fsdd", "c5v-60min-config.json"));
         assertThat(fsdd.audio()).isEqualTo(load(Path.of("configs", "audio", "c5-64x64-w256.yaml")).audio());
         assertThat(fsdd.diffusion().prediction()).isEqualTo(PredictionType.V);
@@ -96,13 +96,13 @@ class ShippedConfigsTest {
     }
 
     /**
-     * configs/audio/fsdd-uncond.yaml is configs/fsdd.yaml without classes, as its comment says: the same
+     * configs/audio/fsdd-uncond.yaml is configs/audio/fsdd-c5-mel.yaml without classes, as its comment says: the same
      * representation, network width, diffusion and training, so that the two hours compare; and it is the
      * recipe of the run docs/RESULTS.md scores, whose configuration is docs/fsdd/uncond-60min-config.json.
      */
     @Test
     void theUnconditionalSpokenDigitRecipeIsTheConditionalOneWithoutClasses() throws IOException {
-        TrainConfig fsdd = load(Path.of("configs", "fsdd.yaml"));
+        TrainConfig fsdd = load(Path.of("configs", "audio", "fsdd-c5-mel.yaml"));
         TrainConfig uncond = load(Path.of("configs", "audio", "fsdd-uncond.yaml"));
         assertTrainsAsTheMeasuredRun(uncond, Path.of("docs", "fsdd", "uncond-60min-config.json"));
         assertThat(uncond.model()).isEqualTo(fsdd.model().withClasses(0));
