@@ -186,6 +186,22 @@ public final class FidCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The class each clip was asked for, when every file is named as {@code sample} names a class-conditional model's
+     * ({@code sample-NNNNN-three.wav}); null otherwise, and then no accuracy on the requested class is reported.
+     */
+    private static int[] askedClasses(List<Path> files) {
+        int[] asked = new int[files.size()];
+        for (int i = 0; i < asked.length; i++) {
+            String stem = files.get(i).getFileName().toString().replaceFirst("(?i)\\.wav$", "");
+            asked[i] = AudioDatasets.SPOKEN_DIGITS.indexOf(stem.substring(stem.lastIndexOf('-') + 1).toLowerCase(Locale.ROOT));
+            if (asked[i] < 0) {
+                return null;
+            }
+        }
+        return asked;
+    }
+
     private Generated readSamples(ClassifierTraining.Trained c, NDManager m) throws IOException {
         if (Files.isDirectory(samples)) {
             // WAV files, e.g. from sample --out DIR: analysed as the real clips are, so everything the vocoder lost counts
@@ -196,8 +212,9 @@ public final class FidCommand implements Callable<Integer> {
                 waves[i] = Wav.read(files.get(i)).resample(a.sampleRate()).samples();
             }
             byte[] px = MelImages.analyse(waves, a, m);
-            return new Generated(new ImageDataset(samples.toString(), waves.length, 1, a.height(), a.frames(), px, null),
-                    samples + " (" + waves.length + " WAV files, analysed again)");
+            int[] asked = askedClasses(files);
+            return new Generated(new ImageDataset(samples.toString(), waves.length, 1, a.height(), a.frames(), px, asked),
+                    samples + " (" + waves.length + " WAV files, analysed again" + (asked != null ? ", classes from their names" : "") + ")");
         }
         Npy.Uint8 a = Npy.read(samples);
         if (a.shape()[1] != c.channels() || a.shape()[2] != c.height() || a.shape()[3] != c.width()) {

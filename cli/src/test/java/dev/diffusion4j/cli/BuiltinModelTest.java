@@ -80,6 +80,24 @@ class BuiltinModelTest {
     }
 
     @Test
+    void theBuiltInSpokenDigitModelWritesWavsOfTheAskedDigit(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.class.getResource("/dev/diffusion4j/models/fsdd/ema.safetensors") != null,
+                "models/fsdd is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            Path out = dir.resolve("threes");
+            CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:fsdd", "--class", "3", "--num", "4", "--out", out.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("from builtin:fsdd");
+            for (int i = 0; i < 4; i++) {
+                dev.diffusion4j.data.Wav w = dev.diffusion4j.data.Wav.read(out.resolve(String.format("sample-%05d-three.wav", i)));
+                assertThat(w.sampleRate()).isEqualTo(8000);
+                assertThat(w.samples()).as("64 frames at hop 128").hasSize(8064);
+            }
+            assertThat(out.resolve("sample-00000-three.png")).isRegularFile();
+        });
+    }
+
+    @Test
     void anUnknownBuiltinIsOneLineAndExitTwo(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:cifar", "--out", dir.resolve("x.png").toString());
         assertThat(r.code()).isEqualTo(2);

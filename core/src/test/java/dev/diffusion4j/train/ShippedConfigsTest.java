@@ -3,6 +3,7 @@ package dev.diffusion4j.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffusion4j.data.AudioConfig;
 import dev.diffusion4j.diffusion.PredictionType;
 import dev.diffusion4j.model.Flops;
 import dev.diffusion4j.model.UNetConfig;
@@ -206,6 +207,23 @@ class ShippedConfigsTest {
         assertThat(fast.diffusion()).isEqualTo(small.diffusion());
         assertThat(fast.distillation().steps()).isEqualTo(4);
         assertThat(fast.distillation().teacherSteps()).isEqualTo(8);
+    }
+
+    /**
+     * builtin:fsdd is the run of configs/fsdd.yaml (models/fsdd): its network, diffusion and training, on the linear
+     * 128 x 64 representation that the file and the defaults give.
+     */
+    @Test
+    void theBuiltInSpokenDigitModelIsTheRunOfTheShippedRecipe() throws IOException {
+        Path dir = Path.of("models", "fsdd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("config.json")), "models/fsdd is not in this checkout");
+        TrainConfig recipe = load(Path.of("configs", "fsdd.yaml"));
+        assertTrainsAsTheMeasuredRun(recipe, dir.resolve("config.json"));
+        TrainConfig shipped = Configs.read(dir.resolve("config.json"));
+        assertThat(shipped.audio().frequency()).isEqualTo(AudioConfig.Frequency.LINEAR);
+        assertThat(shipped.audio().withStats(0, 1)).isEqualTo(AudioConfig.defaults().withStats(0, 1));
+        assertThat(recipe.audio()).isEqualTo(AudioConfig.defaults());
+        assertThat(shipped.model().classes()).isEqualTo(10);
     }
 
     /**
