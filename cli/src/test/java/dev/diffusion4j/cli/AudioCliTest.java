@@ -120,7 +120,7 @@ class AudioCliTest {
         CliRunner.Result fw = CliRunner.run("eval", "fid", "--samples", out.toString(), "--classifier", clf.toString(), "--data", "wav:" + wavs,
                 "--num", "2");
         assertThat(fw.code()).as(fw.err()).isZero();
-        assertThat(fw.out()).contains("(2 WAV files, analysed again)");
+        assertThat(fw.out()).contains("(2 WAV files, analysed again, classes from their names)").contains("classifier accuracy on the requested classes");
     }
 
     @Test
