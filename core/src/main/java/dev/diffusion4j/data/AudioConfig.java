@@ -107,14 +107,6 @@ public record AudioConfig(int sampleRate, int nFft, int hop, int window, int nMe
                 DEFAULT_MOMENTUM);
     }
 
-    /**
-     * The 64-band mel representation that was the default before linear images ({@code configs/audio/fsdd-c5-mel.yaml},
-     * "c5"): 64 mel bands up to 4 kHz of a 512-point FFT with a 256-sample window, 64 frames at hop 128.
-     */
-    public static AudioConfig melC5() {
-        return new AudioConfig(8000, 512, 128, 256, 64, 0, 4000, 64, 1e-5, 64, null, null);
-    }
-
     /** Whether the normalisation statistics have been measured. */
     public boolean hasStats() {
         return logLow != null;
