@@ -193,8 +193,7 @@ public final class FidCommand implements Callable<Integer> {
     private static int[] askedClasses(List<Path> files) {
         int[] asked = new int[files.size()];
         for (int i = 0; i < asked.length; i++) {
-            String stem = files.get(i).getFileName().toString().replaceFirst("(?i)\\.wav$", "");
-            asked[i] = AudioDatasets.SPOKEN_DIGITS.indexOf(stem.substring(stem.lastIndexOf('-') + 1).toLowerCase(Locale.ROOT));
+            asked[i] = IntelligibilityCommand.askedClass(files.get(i), AudioDatasets.SPOKEN_DIGITS);
             if (asked[i] < 0) {
                 return null;
             }

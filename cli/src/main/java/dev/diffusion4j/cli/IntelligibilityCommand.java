@@ -196,14 +196,23 @@ public final class IntelligibilityCommand implements Callable<Integer> {
         return new Intelligibility.Stage(s.name(), s.way(), a.withStats(stats.logLow(), stats.logHigh()));
     }
 
-    /** The class of a generated clip named as 'sample' writes it: sample-NNNNN-CLASS.wav. */
-    static int sampleLabel(Path file, List<String> words) {
+    /** The class of a generated clip named as 'sample' writes it (sample-NNNNN-CLASS.wav), or -1 when its name has none of {@code words}. */
+    static int askedClass(Path file, List<String> words) {
         String stem = file.getFileName().toString().replaceFirst("(?i)\\.wav$", "");
         String last = stem.substring(stem.lastIndexOf('-') + 1);
         for (int c = 0; c < words.size(); c++) {
             if (words.get(c).equalsIgnoreCase(last)) {
                 return c;
             }
+        }
+        return -1;
+    }
+
+    /** {@link #askedClass}, refusing a file without a class in its name. */
+    static int sampleLabel(Path file, List<String> words) {
+        int c = askedClass(file, words);
+        if (c >= 0) {
+            return c;
         }
         throw new UserInputException(file + ": no class in its name (expected sample-NNNNN-CLASS.wav with CLASS one of "
                 + String.join(", ", words) + ")");
