@@ -73,15 +73,29 @@ public final class EditEvalCommand implements Callable<Integer> {
     @Option(names = "--guidance", paramLabel = "W", description = "Guidance toward --class. Default: 1.5.")
     private Double guidance;
 
+    @Option(names = "--true-class",
+            description = "Inpainting with a class-conditional model: complete each image as its own (true) class. Default: with no class.")
+    private boolean trueClass;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Also write the images (for sound, WAVs and pictures) named by their true or target class, as sample writes them: "
+                    + "original/, masked/ and completed/, or one strength-S/ per strength; eval intelligibility --samples scores each.")
+    private java.nio.file.Path out;
+
     @Option(names = "--picture", paramLabel = "FILE.png",
             description = "A picture of the first 16: the inputs, (inpainting) the masked inputs, and each result row.")
     private java.nio.file.Path picture;
 
-    /** The rows of --picture, the first 16 images of each. */
+    /** The rows of --picture, the first {@link #shown} images of each. */
     private final List<byte[]> rows = new java.util.ArrayList<>();
 
     private void row(byte[] pixels, int per) {
-        rows.add(java.util.Arrays.copyOf(pixels, 16 * per));
+        rows.add(java.util.Arrays.copyOf(pixels, shown() * per));
+    }
+
+    /** Images per row of --picture: 16, or all when fewer. */
+    private int shown() {
+        return Math.min(16, num.num);
     }
 
     private void writePicture(int c, int h, int w) throws IOException {
@@ -89,17 +103,24 @@ public final class EditEvalCommand implements Callable<Integer> {
             return;
         }
         int per = c * h * w;
-        byte[] all = new byte[rows.size() * 16 * per];
+        int n = shown();
+        byte[] all = new byte[rows.size() * n * per];
         for (int r = 0; r < rows.size(); r++) {
-            System.arraycopy(rows.get(r), 0, all, r * 16 * per, 16 * per);
+            System.arraycopy(rows.get(r), 0, all, r * n * per, n * per);
         }
-        dev.diffusion4j.io.ImageFiles.writePng(picture, dev.diffusion4j.io.ImageFiles.grid(all, rows.size() * 16, c, h, w, 16, 2));
+        dev.diffusion4j.io.ImageFiles.writePng(picture, dev.diffusion4j.io.ImageFiles.grid(all, rows.size() * n, c, h, w, n, 2));
     }
 
     @Override
     public Integer call() throws IOException {
         if (picture != null) {
             Outputs.requireWritableParent(picture);
+        }
+        if (out != null) {
+            Outputs.requireWritableDirectory(out);
+        }
+        if (trueClass && mask == null) {
+            throw new UserInputException("--true-class is for inpainting (--mask); SDEdit edits toward --class");
         }
         if ((mask == null) == (strengths == null)) {
             throw new UserInputException("give exactly one of --mask (inpainting) and --strength (SDEdit)");
@@ -110,7 +131,8 @@ public final class EditEvalCommand implements Callable<Integer> {
         try (DiffusionModel model = EditOptions.open(checkpoint); NDManager m = NDManager.newBaseManager()) {
             ClassifierTraining.Trained c = ClassifierTraining.load(classifierFile, m);
             // as eval fid draws its reference: the first N of the shuffled test set; the inputs are the next N
-            ImageDataset all = ReferenceImages.test(data, c.height(), c.channels(), AudioConfig.defaults());
+            AudioConfig audio = checkpoint.audioOr(c.audio());
+            ImageDataset all = ReferenceImages.test(data, c.height(), c.channels(), audio);
             if (all.count() < 2 * num.num) {
                 throw new UserInputException(data + ": " + all.count() + " test images, fewer than 2 x --num " + num.num);
             }
@@ -118,7 +140,8 @@ public final class EditEvalCommand implements Callable<Integer> {
             ImageDataset inputs = all.slice(num.num, 2 * num.num);
             ClassifierTraining.Summary ref = ClassifierTraining.summarise(c, reference, ClassifierTraining.FEATURE_BATCH, m);
             double floor = FrechetDistance.of(ClassifierTraining.summarise(c, inputs, ClassifierTraining.FEATURE_BATCH, m).moments(), ref.moments());
-            Samples in = new Samples(inputs.pixels(), inputs.count(), inputs.channels(), inputs.height(), inputs.width(), null, List.of(), null, 0);
+            Samples in = new Samples(inputs.pixels(), inputs.count(), inputs.channels(), inputs.height(), inputs.width(), null, List.of(),
+                    model.info().audio() ? audio : null, 0);
             EditRequest.Builder b = EditRequest.builder().sampler(sampler.spec()).seed(seed.seed).batch(batch.batch);
             if (guidance != null) {
                 b.guidance(guidance);
@@ -126,6 +149,7 @@ public final class EditEvalCommand implements Callable<Integer> {
             PrintWriter pw = spec.commandLine().getOut();
             int per = in.channels() * in.height() * in.width();
             row(in.pixels(), per);
+            save("original", in, inputs.labels(), model);
             if (mask != null) {
                 inpainting(model, c, in, inputs, b, ref, floor, m, pw);
             } else {
@@ -137,12 +161,18 @@ public final class EditEvalCommand implements Callable<Integer> {
     }
 
     private void inpainting(DiffusionModel model, ClassifierTraining.Trained c, Samples in, ImageDataset inputs, EditRequest.Builder b,
-            ClassifierTraining.Summary ref, double floor, NDManager m, PrintWriter pw) {
+            ClassifierTraining.Summary ref, double floor, NDManager m, PrintWriter pw) throws IOException {
         Mask mk;
         try {
-            mk = Mask.parse(mask, in.height(), in.width());
+            mk = Mask.parse(mask, in.height(), in.width(), in.isAudio() ? in.audio().sampleRate() / (double) in.audio().hop() : 0);
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage(), e);
+        }
+        if (trueClass) {
+            if (!model.info().conditional()) {
+                throw new UserInputException("--true-class: " + model.info().name() + " is not class-conditional");
+            }
+            b.labels(java.util.Arrays.stream(inputs.labels()).mapToObj(l -> ClassNames.name(l, model.info().classNames())).toList());
         }
         EditRequest request = method.build(b);
         long start = System.nanoTime();
@@ -150,8 +180,9 @@ public final class EditEvalCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - start) / 1e9;
         ImageDataset completed = like(inputs, done.pixels(), "completed");
         int per = in.channels() * in.height() * in.width();
-        row(mk.hide(in.pixels(), Math.min(16, in.count()), in.channels()), per);
+        row(mk.hide(in.pixels(), shown(), in.channels()), per);
         row(done.pixels(), per);
+        save("completed", done, inputs.labels(), model);
         // the floor of accuracy: the input with the unknown region erased to the background (0), as the classifier sees it
         byte[] erased = inputs.pixels().clone();
         int hw = mk.keep().length;
@@ -160,9 +191,11 @@ public final class EditEvalCommand implements Callable<Integer> {
                 erased[i] = 0;
             }
         }
+        save("masked", like(in, erased), inputs.labels(), model);
         String how = method.describe(sampler.kind + " " + model.steps(dev.diffusion4j.api.SampleRequest.builder().sampler(sampler.spec()).build())
                 + " steps");
-        pw.printf(Locale.ROOT, "inpainting %s of %d test images, %s, %s, seed %d%n", mask, in.count(), how, model.info().name(), seed.seed);
+        pw.printf(Locale.ROOT, "inpainting %s of %d test images, %s%s, %s, seed %d%n", mask, in.count(), how,
+                trueClass ? ", each as its true class" : "", model.info().name(), seed.seed);
         pw.printf(Locale.ROOT, "accuracy on the true class: completed %.4f, masked input alone %.4f, original %.4f%n",
                 ClassifierTraining.accuracy(c, completed, 500, m), ClassifierTraining.accuracy(c, like(inputs, erased, "erased"), 500, m),
                 ClassifierTraining.accuracy(c, inputs, 500, m));
@@ -170,7 +203,7 @@ public final class EditEvalCommand implements Callable<Integer> {
     }
 
     private void sdedit(DiffusionModel model, ClassifierTraining.Trained c, Samples in, ImageDataset inputs, EditRequest.Builder b,
-            ClassifierTraining.Summary ref, double floor, NDManager m, PrintWriter pw) {
+            ClassifierTraining.Summary ref, double floor, NDManager m, PrintWriter pw) throws IOException {
         int k = ClassNames.indexOf(target, model.info().classNames(), model.info().classes());
         if (!model.info().conditional() || k < 0) {
             throw new UserInputException("--class " + target + ": not a class of " + model.info().name());
@@ -189,6 +222,7 @@ public final class EditEvalCommand implements Callable<Integer> {
             row(done.pixels(), in.channels() * in.height() * in.width());
             int[] toward = new int[inputs.count()];
             java.util.Arrays.fill(toward, k);
+            save(String.format(Locale.ROOT, "strength-%.2f", s), done, toward, model);
             ImageDataset edited = new ImageDataset("edited", inputs.count(), inputs.channels(), inputs.height(), inputs.width(), done.pixels(),
                     toward);
             double hit = ClassifierTraining.accuracy(c, keepOthers(edited, inputs, k), 500, m);
@@ -214,6 +248,20 @@ public final class EditEvalCommand implements Callable<Integer> {
             }
         }
         return new ImageDataset("edited, others", n, edited.channels(), edited.height(), edited.width(), px, labels);
+    }
+
+    /** With --out, writes {@code images} to {@code out/sub/}, each named by its class in {@code classes}. */
+    private void save(String sub, Samples images, int[] classes, DiffusionModel model) throws IOException {
+        if (out == null) {
+            return;
+        }
+        Samples named = new Samples(images.pixels(), images.count(), images.channels(), images.height(), images.width(),
+                java.util.Arrays.stream(classes).asLongStream().toArray(), model.info().classNames(), images.audio(), images.seed());
+        named.writeFiles(out.resolve(sub));
+    }
+
+    private static Samples like(Samples in, byte[] pixels) {
+        return new Samples(pixels, in.count(), in.channels(), in.height(), in.width(), null, List.of(), in.audio(), 0);
     }
 
     private static ImageDataset like(ImageDataset inputs, byte[] pixels, String name) {

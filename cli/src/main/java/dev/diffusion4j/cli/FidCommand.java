@@ -160,12 +160,9 @@ public final class FidCommand implements Callable<Integer> {
         lastFigures.forEach((k, v) -> scalars.put(tag + k, v));
     }
 
-    /**
-     * How sound becomes images here: the checkpoint's audio section (its training data was mapped so),
-     * else the classifier's, else the built-in settings.
-     */
+    /** How sound becomes images here, {@link CheckpointOption#audioOr}. */
     private AudioConfig audio(ClassifierTraining.Trained c) {
-        return checkpoint.given() || c.audio() == null ? checkpoint.audio() : c.audio();
+        return checkpoint.audioOr(c.audio());
     }
 
     private References references(ClassifierTraining.Trained c) {

@@ -42,6 +42,14 @@ final class SharedOptions {
         AudioConfig audio() {
             return given() ? open().config().audio() : AudioConfig.defaults();
         }
+
+        /**
+         * How sound becomes images for a command that scores with a classifier: the checkpoint's audio section (its
+         * training data was mapped so), else the classifier's ({@code classifiers}, null for none), else the built-in settings.
+         */
+        AudioConfig audioOr(AudioConfig classifiers) {
+            return given() || classifiers == null ? audio() : classifiers;
+        }
     }
 
     /**

@@ -121,6 +121,31 @@ class AudioCliTest {
                 "--num", "2");
         assertThat(fw.code()).as(fw.err()).isZero();
         assertThat(fw.out()).contains("(2 WAV files, analysed again, classes from their names)").contains("classifier accuracy on the requested classes");
+
+        // eval edit on sound: a span in seconds (500 frames per second: frames 2-5), each clip completed as its own class, the clips written
+        Path edits = dir.resolve("edits");
+        CliRunner.Result e = CliRunner.run("eval", "edit", "--checkpoint", run.toString(), "--classifier", clf.toString(), "--data", "wav:" + wavs,
+                "--num", "2", "--mask", "seconds:0.004-0.010", "--true-class", "--steps", "3", "--out", edits.toString());
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(e.out()).contains("inpainting seconds:0.004-0.010 of 2 test images").contains("each as its true class")
+                .contains("accuracy on the true class: completed");
+        for (String sub : List.of("original", "masked", "completed")) {
+            try (var files = Files.list(edits.resolve(sub))) {
+                List<String> wavNames = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".wav")).sorted().toList();
+                assertThat(wavNames).as(sub + ": one clip per input, named by its true class").hasSize(2)
+                        .allMatch(n -> n.matches("sample-0000[01]-(zero|one)\\.wav"));
+                assertThat(Wav.read(edits.resolve(sub).resolve(wavNames.get(0))).samples()).hasSize(config.audio().clipSamples());
+            }
+        }
+        try (var originals = Files.list(edits.resolve("original")); var completed = Files.list(edits.resolve("completed"))) {
+            assertThat(completed.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".wav")).sorted().toList())
+                    .as("the completions carry their inputs' classes").isEqualTo(
+                            originals.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".wav")).sorted().toList());
+        }
+        CliRunner.Result frames = CliRunner.run("eval", "edit", "--checkpoint", run.toString(), "--classifier", clf.toString(), "--data",
+                "wav:" + wavs, "--num", "2", "--mask", "seconds:0.02-0.03", "--steps", "3");
+        assertThat(frames.code()).isEqualTo(2);
+        assertThat(frames.err().strip()).isEqualTo("diffusion4j: error: mask seconds:0.02-0.03: an empty or reversed span of frames 10-15 of 8");
     }
 
     @Test
