@@ -33,5 +33,4 @@ d4j inpaint --checkpoint "$ckpt" --wav "$rec/3_jackson_0.wav" --mask "seconds:$s
 d4j inpaint --checkpoint "$ckpt" --wav "$rec/3_jackson_0.wav" --mask "seconds:$span" --class three --out "$out/examples/inpaint-three"
 d4j edit --checkpoint "$ckpt" --wav "$rec/3_theo_0.wav" --strength 0.6 --class eight --out "$out/examples/three-to-eight.png"
 d4j edit --checkpoint "$ckpt" --wav "$rec/3_theo_0.wav" --strength 0.6 --class eight --out "$out/examples/three-to-eight"
-d4j interpolate "$rec/7_jackson_1.wav" "$rec/7_theo_1.wav" --checkpoint "$ckpt" --frames 6 --class seven --out "$out/examples/seven-jackson-to-theo.png"
-d4j interpolate "$rec/7_jackson_1.wav" "$rec/7_theo_1.wav" --checkpoint "$ckpt" --frames 6 --class seven --out "$out/examples/seven-jackson-to-theo"
+d4j interpolate "$rec/7_jackson_1.wav" "$rec/7_theo_1.wav" --checkpoint "$ckpt" --frames 6 --class seven --out "$out/examples/seven-jackson-to-theo"   # its grid.png is the strip

@@ -164,7 +164,7 @@ public final class EditEvalCommand implements Callable<Integer> {
             ClassifierTraining.Summary ref, double floor, NDManager m, PrintWriter pw) throws IOException {
         Mask mk;
         try {
-            mk = Mask.parse(mask, in.height(), in.width(), in.isAudio() ? in.audio().sampleRate() / (double) in.audio().hop() : 0);
+            mk = Mask.parse(mask, in.height(), in.width(), EditOptions.framesPerSecond(in));
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage(), e);
         }

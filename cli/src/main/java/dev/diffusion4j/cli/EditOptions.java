@@ -138,6 +138,11 @@ final class EditOptions {
         }
     }
 
+    /** Frames of {@code images} per second of sound, the scale of a {@code seconds:A-B} mask; 0 for images that are not sound. */
+    static double framesPerSecond(Samples images) {
+        return images.isAudio() ? images.audio().sampleRate() / (double) images.audio().hop() : 0;
+    }
+
     static List<Samples> rows(Samples... rows) {
         return new ArrayList<>(List.of(rows));
     }

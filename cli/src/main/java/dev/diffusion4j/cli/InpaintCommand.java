@@ -71,9 +71,8 @@ public final class InpaintCommand implements Callable<Integer> {
             }
             return Mask.fromImage(img);
         }
-        double framesPerSecond = input.isAudio() ? input.audio().sampleRate() / (double) input.audio().hop() : 0;
         try {
-            return Mask.parse(mask, h, w, framesPerSecond);
+            return Mask.parse(mask, h, w, EditOptions.framesPerSecond(input));
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage(), e);
         }
