@@ -70,7 +70,8 @@ public final class EditEvalCommand implements Callable<Integer> {
     @Option(names = "--class", paramLabel = "CLASS", description = "SDEdit: the class to edit toward (required with --strength).")
     private String target;
 
-    @Option(names = "--guidance", paramLabel = "W", description = "Guidance toward --class. Default: 1.5.")
+    @Option(names = "--guidance", paramLabel = "W", description = "Guidance toward --class. Default: the model's (1.5 unless its configuration's "
+            + "sampling.guidance says otherwise).")
     private Double guidance;
 
     @Option(names = "--true-class",

@@ -58,7 +58,8 @@ final class EditOptions {
                     + "model works without a class (its \"no class\" label).")
     String classToken;
 
-    @Option(names = "--guidance", paramLabel = "W", description = "Classifier-free guidance scale with --class. Default: 1.5.")
+    @Option(names = "--guidance", paramLabel = "W", description = "Classifier-free guidance scale with --class. Default: the model's (1.5 unless its "
+            + "configuration's sampling.guidance says otherwise).")
     Double guidance;
 
     @Option(names = "--out", required = true, description = "FILE.png (a grid), FILE.npy or a directory (one file per image; WAVs for sound).")

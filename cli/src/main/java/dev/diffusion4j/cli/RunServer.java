@@ -305,7 +305,11 @@ final class RunServer implements AutoCloseable {
             throw new IllegalArgumentException("sampler ddpm takes all T steps; choose ddim or dpm-solver++");
         }
         SampleRequest.Builder b = SampleRequest.builder().count(count).batch(count).sampler(new SamplerSpec(kind, steps, 0))
-                .seed(Long.parseLong(q.getOrDefault("seed", "0"))).guidance(Double.parseDouble(q.getOrDefault("guidance", "1.5")));
+                .seed(Long.parseLong(q.getOrDefault("seed", "0")));
+        String guidance = q.get("guidance");
+        if (guidance != null && !guidance.isBlank()) {
+            b.guidance(Double.parseDouble(guidance));
+        }
         String label = q.get("class");
         if (label != null && !label.isBlank()) {
             b.label(label);

@@ -74,11 +74,10 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--guidance", paramLabel = "W",
             description = "Classifier-free guidance scale for a class-conditional model: 0 unconditional, 1 plain conditional, "
-                    + "larger trades diversity for fidelity. Default: " + GUIDANCE_DEFAULT + ".")
+                    + "larger trades diversity for fidelity. Default: the model's (its configuration's sampling.guidance; 1.5 "
+                    + "unless that says otherwise).")
     private Double guidance;
 
-    /** The guidance scale when none is given, the library's ({@link dev.diffusion4j.api.SampleRequest#DEFAULT_GUIDANCE}). */
-    static final double GUIDANCE_DEFAULT = dev.diffusion4j.api.SampleRequest.DEFAULT_GUIDANCE;
 
     /** What --out names. */
     private enum Output { PNG, NPY, DIRECTORY }
@@ -154,7 +153,7 @@ public final class SampleCommand implements Callable<Integer> {
             }
             return new Classes(null, null, 0, 1, num.num);
         }
-        double w = guidance == null ? GUIDANCE_DEFAULT : guidance;
+        double w = guidance == null ? info.defaultGuidance() : guidance;
         if (!(w >= 0) || !Double.isFinite(w)) {
             throw new ParameterException(spec.commandLine(), "--guidance must be ≥ 0, got " + w);
         }

@@ -55,7 +55,7 @@ public final class DiffusionModel implements AutoCloseable {
         UNetConfig mc = c.model();
         this.info = new ModelInfo(checkpoint.name(), c.usesAudio(), mc.channels(), mc.height(), mc.width(), mc.classes(), c.classNames(),
                 c.diffusion().prediction(), c.diffusion().schedule(), c.diffusion().timesteps(), checkpoint.state().step(),
-                network.parameterCount(), c.distilled() ? c.distillation().steps() : 0);
+                network.parameterCount(), c.distilled() ? c.distillation().steps() : 0, c.sampling().guidance());
     }
 
     /**
@@ -185,7 +185,7 @@ public final class DiffusionModel implements AutoCloseable {
         try (NDManager m = manager.newSubManager()) {
             Denoiser net = Denoiser.of(network, new ParameterStore(m, false));
             if (labels != null) {
-                net = Guidance.of(net, request.guidance(), checkpoint.config().model().nullLabel());
+                net = Guidance.of(net, request.guidance().orElse(info.defaultGuidance()), checkpoint.config().model().nullLabel());
             }
             SamplingLoop.Observer observer = (first, i, t, x, x0) -> listener.onStep(step(request, labels, first, i, steps, t, x, x0, total,
                     listener));
@@ -413,7 +413,7 @@ public final class DiffusionModel implements AutoCloseable {
     /** The network for an edit: guided toward the labels when the request names classes, plain otherwise. */
     private Denoiser denoiser(NDManager m, EditRequest request, boolean guided) {
         Denoiser net = Denoiser.of(network, new ParameterStore(m, false));
-        return guided ? Guidance.of(net, request.guidance(), checkpoint.config().model().nullLabel()) : net;
+        return guided ? Guidance.of(net, request.guidance().orElse(info.defaultGuidance()), checkpoint.config().model().nullLabel()) : net;
     }
 
     /**

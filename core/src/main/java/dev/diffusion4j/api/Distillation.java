@@ -95,7 +95,7 @@ public final class Distillation {
             TrainConfig base = teacher.config();
             if (plan.data() != null) {
                 base = new TrainConfig(DataSpec.parse(plan.data()), base.model(), base.diffusion(), base.training(), base.output(),
-                        base.audio(), base.classNames());
+                        base.audio(), base.classNames(), null, base.sampling());
             }
             Training.Prepared data = Training.withClassNames(Training.withMeasuredAudio(roundConfig(base, teacherRef, plan.stepsFrom() / 2, 1)));
             int round = 1;

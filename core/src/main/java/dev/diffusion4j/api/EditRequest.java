@@ -3,6 +3,7 @@ package dev.diffusion4j.api;
 import dev.diffusion4j.edit.Inpainting;
 import dev.diffusion4j.sample.SamplerSpec;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * How to edit images with a model: {@code EditRequest.builder().label("3").strength(0.6).build()}. The same fields as a
@@ -10,7 +11,7 @@ import java.util.List;
  *
  * @param labels the class of each output, by name or index: one for all, one per image, or none (a class-conditional
  *     model then works without a class, with its "no class" label; an unconditional model needs none)
- * @param guidance the classifier-free guidance scale when a class is given
+ * @param guidance the classifier-free guidance scale when a class is given; empty: the model's own
  * @param sampler the sampler (SDEdit, inversion and the fast inpainting); inversion uses its step count with DDIM
  * @param seed the seed of every random draw
  * @param batch images per network call
@@ -19,7 +20,7 @@ import java.util.List;
  * @param repaint RePaint's chain, jump length and jump count
  * @param resample how many times the fast inpainting runs each step (1: no resampling)
  */
-public record EditRequest(List<String> labels, double guidance, SamplerSpec sampler, long seed, int batch, double strength,
+public record EditRequest(List<String> labels, OptionalDouble guidance, SamplerSpec sampler, long seed, int batch, double strength,
         InpaintMethod inpainting, Inpainting.RePaintSettings repaint, int resample) {
     /** The inpainting methods. */
     public enum InpaintMethod {
@@ -33,7 +34,7 @@ public record EditRequest(List<String> labels, double guidance, SamplerSpec samp
      * Checks every field.
      *
      * @param labels the class of each output, possibly empty
-     * @param guidance the guidance scale, ≥ 0
+     * @param guidance the guidance scale, ≥ 0; empty: the model's own
      * @param sampler the sampler
      * @param seed the seed
      * @param batch images per network call, ≥ 1
@@ -45,7 +46,8 @@ public record EditRequest(List<String> labels, double guidance, SamplerSpec samp
      */
     public EditRequest {
         labels = labels == null ? List.of() : List.copyOf(labels);
-        require(guidance >= 0 && Double.isFinite(guidance), "guidance must be ≥ 0, got " + guidance);
+        guidance = guidance == null ? OptionalDouble.empty() : guidance;
+        guidance.ifPresent(w -> require(w >= 0 && Double.isFinite(w), "guidance must be ≥ 0, got " + w));
         require(sampler != null, "sampler is required");
         require(batch >= 1, "batch must be at least 1, got " + batch);
         require(strength >= 0 && strength <= 1, "strength must be in [0, 1], got " + strength);
@@ -61,7 +63,7 @@ public record EditRequest(List<String> labels, double guidance, SamplerSpec samp
     }
 
     /**
-     * A builder with the defaults: no class, guidance 1.5, DPM-Solver++ 20, seed 0, batch 64, strength 0.6, the fast
+     * A builder with the defaults: no class, the model's guidance, DPM-Solver++ 20, seed 0, batch 64, strength 0.6, the fast
      * inpainting without resampling, RePaint at the paper's settings when chosen.
      *
      * @return a new builder
@@ -73,7 +75,7 @@ public record EditRequest(List<String> labels, double guidance, SamplerSpec samp
     /** Builds an {@link EditRequest}; {@link #build()} checks every field. */
     public static final class Builder {
         private List<String> labels = List.of();
-        private double guidance = SampleRequest.DEFAULT_GUIDANCE;
+        private OptionalDouble guidance = OptionalDouble.empty();
         private SamplerSpec sampler = new SamplerSpec(SamplerSpec.DEFAULT_KIND, null, 0);
         private long seed;
         private int batch = 64;
@@ -107,13 +109,13 @@ public record EditRequest(List<String> labels, double guidance, SamplerSpec samp
         }
 
         /**
-         * The guidance scale (default 1.5).
+         * The guidance scale (default: the model's, {@link ModelInfo#defaultGuidance()}).
          *
          * @param w the scale, ≥ 0
          * @return this builder
          */
         public Builder guidance(double w) {
-            this.guidance = w;
+            this.guidance = OptionalDouble.of(w);
             return this;
         }
 

@@ -19,9 +19,12 @@ import java.util.List;
  * @param step optimiser steps it was trained for
  * @param parameters number of network parameters
  * @param distilledSteps for a distilled model, the DDIM steps it was distilled for (on the trailing grid); 0 otherwise
+ * @param defaultGuidance the classifier-free guidance scale a request that names none gets: its configuration's
+ *     {@code sampling.guidance}, {@value dev.diffusion4j.train.TrainConfig.Sampling#DEFAULT_GUIDANCE} unless that says otherwise
  */
 public record ModelInfo(String name, boolean audio, int channels, int height, int width, int classes, List<String> classNames,
-        PredictionType prediction, String schedule, int timesteps, long step, long parameters, int distilledSteps) {
+        PredictionType prediction, String schedule, int timesteps, long step, long parameters, int distilledSteps,
+        double defaultGuidance) {
     /**
      * Creates a model's description, keeping an unmodifiable copy of {@code classNames}.
      *
@@ -38,6 +41,7 @@ public record ModelInfo(String name, boolean audio, int channels, int height, in
      * @param step optimiser steps it was trained for
      * @param parameters number of network parameters
      * @param distilledSteps the DDIM steps a distilled model was distilled for; 0 otherwise
+     * @param defaultGuidance the guidance scale a request that names none gets
      */
     public ModelInfo {
         classNames = List.copyOf(classNames);

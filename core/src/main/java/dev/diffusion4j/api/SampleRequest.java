@@ -2,6 +2,7 @@ package dev.diffusion4j.api;
 
 import dev.diffusion4j.sample.SamplerSpec;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * What to draw: {@code SampleRequest.builder().count(16).label("7").guidance(1.5).seed(0).build()}. Sample j is the
@@ -11,25 +12,24 @@ import java.util.List;
  * @param labels the class of each sample, by name (a class-conditional model trained on wav: data names its digits "zero" to "nine") or index, resolved against the model when it samples; one entry
  *     applies to every sample; empty: a class-conditional model draws all classes in turn
  * @param guidance the classifier-free guidance scale for a class-conditional model (0 unconditional, 1 plain
- *     conditional); ignored by an unconditional model
+ *     conditional); empty: the model's own ({@link ModelInfo#defaultGuidance()}); ignored by an unconditional model
  * @param sampler which sampler and how many evaluations
  * @param seed the seed of every random draw
  * @param batch samples per network call
  */
-public record SampleRequest(int count, List<String> labels, double guidance, SamplerSpec sampler, long seed, int batch) {
+public record SampleRequest(int count, List<String> labels, OptionalDouble guidance, SamplerSpec sampler, long seed, int batch) {
     /**
-     * The guidance scale when none is given: on the built-in model's checkpoints, 1.5 put the requested digit right
-     * 99.6-99.7% of the time (steps 4,076 and 7,700) at a FID 1.23-1.32 times that of plain conditional sampling
-     * (docs/RESULTS.md, "The built-in model").
+     * The guidance scale of a model whose configuration names none (its {@code sampling.guidance}); see
+     * {@link dev.diffusion4j.train.TrainConfig.Sampling#DEFAULT_GUIDANCE}.
      */
-    public static final double DEFAULT_GUIDANCE = 1.5;
+    public static final double DEFAULT_GUIDANCE = dev.diffusion4j.train.TrainConfig.Sampling.DEFAULT_GUIDANCE;
 
     /**
      * Checks every component and keeps an unmodifiable copy of {@code labels} (null: empty).
      *
      * @param count how many samples
      * @param labels the class of each sample, by name or index
-     * @param guidance the classifier-free guidance scale
+     * @param guidance the classifier-free guidance scale; empty: the model's own
      * @param sampler which sampler and how many evaluations
      * @param seed the seed of every random draw
      * @param batch samples per network call
@@ -38,7 +38,8 @@ public record SampleRequest(int count, List<String> labels, double guidance, Sam
     public SampleRequest {
         require(count >= 1, "count must be at least 1, got " + count);
         require(batch >= 1, "batch must be at least 1, got " + batch);
-        require(guidance >= 0 && Double.isFinite(guidance), "guidance must be ≥ 0, got " + guidance);
+        guidance = guidance == null ? OptionalDouble.empty() : guidance;
+        guidance.ifPresent(w -> require(w >= 0 && Double.isFinite(w), "guidance must be ≥ 0, got " + w));
         require(sampler != null, "sampler is required");
         labels = labels == null ? List.of() : List.copyOf(labels);
         require(labels.size() <= 1 || labels.size() == count, "labels must be one for all samples or one per sample, got " + labels.size()
@@ -46,7 +47,8 @@ public record SampleRequest(int count, List<String> labels, double guidance, Sam
     }
 
     /**
-     * A builder with the defaults: 64 samples, all classes in turn, guidance 1.5, DPM-Solver++ 20, seed 0, batch 64.
+     * A builder with the defaults: 64 samples, all classes in turn, the model's guidance (1.5 unless its configuration
+     * says otherwise), DPM-Solver++ 20, seed 0, batch 64.
      *
      * @return a new builder
      */
@@ -64,7 +66,7 @@ public record SampleRequest(int count, List<String> labels, double guidance, Sam
     public static final class Builder {
         private int count = 64;
         private List<String> labels = List.of();
-        private double guidance = DEFAULT_GUIDANCE;
+        private OptionalDouble guidance = OptionalDouble.empty();
         private SamplerSpec sampler = new SamplerSpec(SamplerSpec.DEFAULT_KIND, null, 0);
         private long seed;
         private int batch = 64;
@@ -105,13 +107,13 @@ public record SampleRequest(int count, List<String> labels, double guidance, Sam
         }
 
         /**
-         * The classifier-free guidance scale (default {@link #DEFAULT_GUIDANCE}).
+         * The classifier-free guidance scale (default: the model's, {@link ModelInfo#defaultGuidance()}).
          *
          * @param w the guidance scale, at least 0
          * @return this builder
          */
         public Builder guidance(double w) {
-            this.guidance = w;
+            this.guidance = OptionalDouble.of(w);
             return this;
         }
 

@@ -12,6 +12,8 @@ import dev.diffusion4j.sample.Guidance;
 import dev.diffusion4j.sample.SamplerSpec;
 import dev.diffusion4j.sample.SamplingLoop;
 import dev.diffusion4j.train.Checkpoint;
+import dev.diffusion4j.train.Configs;
+import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.testing.BuiltinModels;
 import dev.diffusion4j.testing.Skips;
 import java.nio.file.Files;
@@ -171,6 +173,33 @@ class DiffusionModelTest {
                 assertThat(steps.get(0).sample().pixels()).isNotEqualTo(last.sample().pixels());
             }
         });
+    }
+
+    @Test
+    void aRequestWithoutGuidanceGetsTheModelsOwnFromItsConfiguration(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent(), "models/mnist is not in this build");
+        Path ckpt = Files.createDirectories(dir.resolve("w3"));
+        for (String f : List.of("ema.safetensors", "state.json")) {
+            try (var in = DiffusionModelTest.class.getResourceAsStream("/dev/diffusion4j/models/mnist/" + f)) {
+                Files.copy(in, ckpt.resolve(f));
+            }
+        }
+        TrainConfig builtin;
+        try (var in = DiffusionModelTest.class.getResourceAsStream("/dev/diffusion4j/models/mnist/config.json")) {
+            builtin = Configs.JSON.readValue(in, TrainConfig.class);
+        }
+        assertThat(builtin.sampling().guidance()).as("a stored config without a sampling section").isEqualTo(1.5);
+        Files.writeString(ckpt.resolve("config.json"), Configs.toJson(builtin.withSampling(new TrainConfig.Sampling(3))));
+
+        SamplerSpec ddim = SamplerSpec.ddim(3);
+        try (DiffusionModel model = DiffusionModel.open(ModelSource.checkpoint(ckpt))) {
+            assertThat(model.info().defaultGuidance()).isEqualTo(3.0);
+            byte[] unset = model.sample(SampleRequest.builder().count(2).label("4").seed(9).sampler(ddim).build()).pixels();
+            assertThat(unset).as("no guidance in the request: the model's 3")
+                    .isEqualTo(model.sample(SampleRequest.builder().count(2).label("4").seed(9).sampler(ddim).guidance(3).build()).pixels())
+                    .isNotEqualTo(model.sample(SampleRequest.builder().count(2).label("4").seed(9).sampler(ddim).guidance(1.5).build()).pixels());
+        }
+        assertThatThrownBy(() -> new TrainConfig.Sampling(-0.5)).hasMessage("sampling.guidance must be ≥ 0, got -0.5");
     }
 
     @Test

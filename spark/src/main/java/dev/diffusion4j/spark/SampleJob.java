@@ -57,7 +57,8 @@ public final class SampleJob implements Callable<Integer> {
     private List<String> classTokens;
 
     @Option(names = "--guidance", paramLabel = "W",
-            description = "Classifier-free guidance scale for a class-conditional model. Default: " + SampleRequest.DEFAULT_GUIDANCE + ".")
+            description = "Classifier-free guidance scale for a class-conditional model. Default: the model's (1.5 unless its "
+                    + "configuration's sampling.guidance says otherwise).")
     private Double guidance;
 
     @Option(names = "--sampler", paramLabel = "KIND", converter = KindConverter.class,
@@ -198,7 +199,7 @@ public final class SampleJob implements Callable<Integer> {
             return new Draw(checkpoint, sampler.kind().cliName(), steps, seed, 1, List.of(), num, num, batch, info.channels(), info.height(),
                     info.width(), false);
         }
-        double w = guidance == null ? SampleRequest.DEFAULT_GUIDANCE : guidance;
+        double w = guidance == null ? info.defaultGuidance() : guidance;
         if (!(w >= 0) || !Double.isFinite(w)) {
             throw new Jobs.UserInputException("--guidance must be ≥ 0, got " + w);
         }

@@ -62,7 +62,7 @@ final class DiffusionModelLoader implements ModelLoader {
         DiffusionModel diffusion = DiffusionModel.open(source);
         ImageGenerationTranslator translator;
         try {
-            translator = new ImageGenerationTranslator(diffusion, seed(args), guidance(args), sampler(args));
+            translator = new ImageGenerationTranslator(diffusion, seed(args), guidance(args, diffusion.info()), sampler(args));
         } catch (IllegalArgumentException e) {
             diffusion.close();
             throw e;
@@ -87,8 +87,9 @@ final class DiffusionModelLoader implements ModelLoader {
         return Long.parseLong(args.getOrDefault("seed", "0").toString());
     }
 
-    private static double guidance(Map<String, Object> args) {
-        return Double.parseDouble(args.getOrDefault("guidance", Double.toString(dev.diffusion4j.api.SampleRequest.DEFAULT_GUIDANCE)).toString());
+    private static double guidance(Map<String, Object> args, dev.diffusion4j.api.ModelInfo info) {
+        Object w = args.get("guidance");
+        return w == null ? info.defaultGuidance() : Double.parseDouble(w.toString());
     }
 
     private static SamplerSpec sampler(Map<String, Object> args) {

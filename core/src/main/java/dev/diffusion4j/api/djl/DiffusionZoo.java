@@ -17,7 +17,7 @@ import java.util.Set;
  * }</pre>
  * The artifact ids are the built-in models ({@code mnist}, {@code mnist-w16}, {@code mnist-fast}) and {@value DiffusionModelLoader#RUN}, which opens the run or
  * checkpoint directory named by the argument {@code path}. Arguments (all optional): {@code seed} (default 0),
- * {@code guidance} (1.5), {@code sampler} ({@code dpm-solver++}, {@code ddim}, {@code sde-dpm-solver++} or {@code ddpm})
+ * {@code guidance} (the model's, {@link dev.diffusion4j.api.ModelInfo#defaultGuidance()}), {@code sampler} ({@code dpm-solver++}, {@code ddim}, {@code sde-dpm-solver++} or {@code ddpm})
  * and {@code steps} (the sampler's default), as {@code diffusion4j sample} takes them; see {@link ImageGenerationTranslator}
  * for what the input ints mean.
  */
