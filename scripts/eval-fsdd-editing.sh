@@ -29,8 +29,7 @@ for dir in "$out"/sdedit/strength-*; do
   d4j eval intelligibility --samples "$dir" | tee "$out/sdedit-$(basename "$dir")-intelligibility.txt"
 done
 mkdir -p "$out/examples"
-d4j inpaint --checkpoint "$ckpt" --wav "$rec/3_jackson_0.wav" --mask "seconds:$span" --class three --out "$out/examples/inpaint-three.png"
+# each directory holds the WAVs and mel pictures, and rows.png (input, masked input, result one above the other)
 d4j inpaint --checkpoint "$ckpt" --wav "$rec/3_jackson_0.wav" --mask "seconds:$span" --class three --out "$out/examples/inpaint-three"
-d4j edit --checkpoint "$ckpt" --wav "$rec/3_theo_0.wav" --strength 0.6 --class eight --out "$out/examples/three-to-eight.png"
 d4j edit --checkpoint "$ckpt" --wav "$rec/3_theo_0.wav" --strength 0.6 --class eight --out "$out/examples/three-to-eight"
 d4j interpolate "$rec/7_jackson_1.wav" "$rec/7_theo_1.wav" --checkpoint "$ckpt" --frames 6 --class seven --out "$out/examples/seven-jackson-to-theo"   # its grid.png is the strip

@@ -120,23 +120,37 @@ final class EditOptions {
         write(out, rows);
     }
 
-    /** The results as {@code out} names them; a PNG shows {@code rows} (e.g. input, masked input, result) one above the other. */
+    /**
+     * The results as {@code out} names them; a PNG shows {@code rows} (e.g. input, masked input, result) one above the
+     * other, and a directory holds the results' files and, for more than one row, that picture as {@code rows.png}.
+     */
     static void write(Path out, List<Samples> rows) throws IOException {
         Samples result = rows.get(rows.size() - 1);
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".npy")) {
             result.writeNpy(out);
         } else if (name.endsWith(".png")) {
-            int n = result.count();
-            int per = result.channels() * result.height() * result.width();
-            byte[] all = new byte[rows.size() * n * per];
-            for (int r = 0; r < rows.size(); r++) {
-                System.arraycopy(rows.get(r).pixels(), 0, all, r * n * per, n * per);
-            }
-            ImageFiles.writePng(out, ImageFiles.grid(all, rows.size() * n, result.channels(), result.height(), result.width(), n, 2));
+            writeRows(out, rows);
         } else {
             result.writeFiles(out);
+            if (rows.size() > 1) {
+                writeRows(out.resolve(ROWS_PICTURE), rows);
+            }
         }
+    }
+
+    /** The picture of the rows in a directory that {@code --out} names. */
+    static final String ROWS_PICTURE = "rows.png";
+
+    private static void writeRows(Path png, List<Samples> rows) throws IOException {
+        Samples result = rows.get(rows.size() - 1);
+        int n = result.count();
+        int per = result.channels() * result.height() * result.width();
+        byte[] all = new byte[rows.size() * n * per];
+        for (int r = 0; r < rows.size(); r++) {
+            System.arraycopy(rows.get(r).pixels(), 0, all, r * n * per, n * per);
+        }
+        ImageFiles.writePng(png, ImageFiles.grid(all, rows.size() * n, result.channels(), result.height(), result.width(), n, 2));
     }
 
     /** Frames of {@code images} per second of sound, the scale of a {@code seconds:A-B} mask; 0 for images that are not sound. */

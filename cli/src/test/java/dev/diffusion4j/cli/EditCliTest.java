@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.diffusion4j.io.Npy;
 import dev.diffusion4j.testing.BuiltinModels;
 import dev.diffusion4j.testing.Skips;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +44,10 @@ class EditCliTest {
                     "--out", dir.resolve("edited").toString());
             ok(edited);
             assertThat(dir.resolve("edited").resolve("sample-00003-8.png")).as("files named after the class edited toward").isRegularFile();
+            ok(CliRunner.run("edit", "--samples", threes.toString(), "--strength", "0.5", "--class", "8", "--steps", "6",
+                    "--out", dir.resolve("edited.png").toString()));
+            assertThat(Files.readAllBytes(dir.resolve("edited").resolve("rows.png"))).as("a directory's rows.png is the picture --out FILE.png writes")
+                    .isEqualTo(Files.readAllBytes(dir.resolve("edited.png")));
         });
     }
 
