@@ -140,8 +140,9 @@ public final class SampleCommand implements Callable<Integer> {
             if (labels == null) {
                 return "";
             }
-            return rowNames == null ? String.format(Locale.ROOT, " (all classes in turn, guidance %.2g)", guidance)
-                    : String.format(Locale.ROOT, " (%d each of %s, guidance %.2g)", perRow, String.join(", ", rowNames), guidance);
+            String w = java.math.BigDecimal.valueOf(guidance).stripTrailingZeros().toPlainString();
+            return rowNames == null ? " (all classes in turn, guidance " + w + ")"
+                    : String.format(Locale.ROOT, " (%d each of %s, guidance %s)", perRow, String.join(", ", rowNames), w);
         }
     }
 

@@ -87,7 +87,8 @@ class BuiltinModelTest {
             Path out = dir.resolve("threes");
             CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:fsdd", "--class", "3", "--num", "4", "--out", out.toString());
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.out()).contains("from builtin:fsdd");
+            assertThat(r.out()).contains("from builtin:fsdd").as("its own default guidance, models/fsdd/config.json's")
+                    .contains("4 each of three, guidance 1.75)");
             for (int i = 0; i < 4; i++) {
                 dev.diffusion4j.data.Wav w = dev.diffusion4j.data.Wav.read(out.resolve(String.format("sample-%05d-three.wav", i)));
                 assertThat(w.sampleRate()).isEqualTo(8000);

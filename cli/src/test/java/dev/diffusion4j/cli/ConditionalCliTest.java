@@ -35,7 +35,7 @@ class ConditionalCliTest {
                 "diffusion: {timesteps: 50}",
                 "training: {steps: 3, batchSize: 4, warmupSteps: 1, labelDropout: 0.2}",
                 "output: {logEvery: 1, sampleEvery: 0, checkpointEvery: 3, samples: 4, sampleSteps: 3}",
-                "sampling: {guidance: 2.5}",
+                "sampling: {guidance: 2.25}",
                 ""));
         run = dir.resolve("run");
         CliRunner.Result r = CliRunner.run("train", "--config", dir.resolve("cond.yaml").toString(), "--out", run.toString());
@@ -46,18 +46,18 @@ class ConditionalCliTest {
     void theRunStoresItsClassNamesAndSamplesAskedClasses() throws Exception {
         ObjectNode config = (ObjectNode) Configs.JSON.readTree(run.resolve("config.json").toFile());
         assertThat(config.get("classNames").toString()).isEqualTo("[\"circle\",\"square\"]");
-        assertThat(config.at("/sampling/guidance").asDouble()).as("the model's own guidance, from its configuration").isEqualTo(2.5);
+        assertThat(config.at("/sampling/guidance").asDouble()).as("the model's own guidance, from its configuration").isEqualTo(2.25);
         Path one = dir.resolve("squares.png");
         CliRunner.Result s = CliRunner.run("sample", "--checkpoint", run.toString(), "--class", "square", "--num", "4", "--sampler", "ddim",
                 "--steps", "3", "--guidance", "2", "--out", one.toString());
         assertThat(s.code()).as(s.err()).isZero();
-        assertThat(s.out()).contains("4 each of square, guidance 2");
+        assertThat(s.out()).contains("4 each of square, guidance 2)");
         assertThat(ImageIO.read(one.toFile()).getWidth()).isEqualTo(2 * 18 + 2);
         Path all = dir.resolve("all.png");
         CliRunner.Result a = CliRunner.run("sample", "--checkpoint", run.toString(), "--class", "all", "--num", "3", "--sampler", "ddim",
                 "--steps", "3", "--out", all.toString());
         assertThat(a.code()).as(a.err()).isZero();
-        assertThat(a.out()).as("no --guidance: the model's").contains("guidance 2.5");
+        assertThat(a.out()).as("no --guidance: the model's").contains("guidance 2.25)");
         BufferedImage grid = ImageIO.read(all.toFile());
         assertThat(grid.getHeight()).as("one row per class").isEqualTo(2 * 18 + 2);
         assertThat(grid.getWidth()).as("three per row and the row names").isGreaterThan(3 * 18 + 2);
