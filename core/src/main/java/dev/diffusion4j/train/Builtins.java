@@ -39,11 +39,16 @@ public final class Builtins {
         if (!name.matches("[a-z0-9-]+") || resource(name, "state.json") == null) {
             throw new IOException(spec + ": no such built-in model in this build");
         }
-        String stamp;
-        try (InputStream in = resource(name, "state.json")) {
-            stamp = Integer.toHexString(java.util.Arrays.hashCode(in.readAllBytes()));
+        List<byte[]> described = new java.util.ArrayList<>();
+        for (String f : STAMPED) {
+            try (InputStream in = resource(name, f)) {
+                if (in == null) {
+                    throw new IOException(spec + ": the build lacks " + f);
+                }
+                described.add(in.readAllBytes());
+            }
         }
-        Path dir = cacheRoot().resolve(name + "-" + stamp);
+        Path dir = cacheRoot().resolve(name + "-" + stamp(described));
         if (!Files.isRegularFile(dir.resolve("state.json"))) {
             Files.createDirectories(dir.getParent());
             Path tmp = Files.createTempDirectory(dir.getParent(), ".tmp-" + name);
@@ -65,6 +70,26 @@ public final class Builtins {
             }
         }
         return dir;
+    }
+
+    /**
+     * The files whose bytes name a built-in model's copy in the cache: a build that changes either (new weights come
+     * with a new state; a new default such as {@code sampling.guidance} changes only the configuration) gets a fresh copy.
+     */
+    private static final List<String> STAMPED = List.of("config.json", "state.json");
+
+    /** The first 8 bytes of the SHA-256 of the files' bytes, each preceded by its length, in hex. */
+    static String stamp(List<byte[]> files) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (byte[] f : files) {
+                sha.update(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(f.length).array());
+                sha.update(f);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     private static InputStream resource(String name, String file) {
