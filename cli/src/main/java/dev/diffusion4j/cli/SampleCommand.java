@@ -78,7 +78,6 @@ public final class SampleCommand implements Callable<Integer> {
                     + "unless that says otherwise).")
     private Double guidance;
 
-
     /** What --out names. */
     private enum Output { PNG, NPY, DIRECTORY }
 
