@@ -60,15 +60,15 @@ diffusion4j() { # SIDE ROUND CHECKPOINT N
 import json, re, sys
 side, rnd, ckpt, n, start, end, log = sys.argv[1:]
 text = open(log).read()
-m = re.search(r", ([^,]+?) with (\d+) model evaluations each, from (.+?): ([\d.]+) s \(sampling loop ([\d.]+) s, "
+m = re.search(r", ([^,]+?) with (\d+) steps \((\d+) network evaluations each\), from (.+?): ([\d.]+) s \(sampling loop ([\d.]+) s, "
               r"engine start and weights ([\d.]+) s\)", text)
 if not m:
     sys.exit("no timing line in the output of sample:\n" + text)
-n, loop, wall = int(n), float(m.group(5)), float(end) - float(start)
+n, loop, wall = int(n), float(m.group(6)), float(end) - float(start)
 print(json.dumps({"side": side, "round": int(rnd), "checkpoint": ckpt, "sampler": m.group(1),
-                  "steps": int(m.group(2)), "model": m.group(3), "num": n, "batch": 64,
+                  "steps": int(m.group(2)), "evaluations": int(m.group(3)), "model": m.group(4), "num": n, "batch": 64,
                   "images_per_s": n / loop, "seconds_per_batch": loop * 64 / n, "loop_s": loop,
-                  "sample_s": float(m.group(4)), "engine_start_s": float(m.group(6)), "wall_s": round(wall, 3),
+                  "sample_s": float(m.group(5)), "engine_start_s": float(m.group(7)), "wall_s": round(wall, 3),
                   "images_per_s_wall": n / wall}))
 PY
 }

@@ -49,6 +49,12 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--data", converter = DataSpecConverter.class, description = "Training images (default: the teacher's own data).")
     private DataSpec data;
 
+    @Option(names = "--guidance-range", split = ",", paramLabel = "MIN,MAX", description = "Guided distillation (Meng et al. 2023) "
+            + "of a class-conditional teacher: each item at a guidance scale drawn from MIN..MAX, the teacher guided at it, and "
+            + "students that take the scale as an input, so that sample --guidance W costs one network evaluation per step for "
+            + "any W in the range. Without it the teacher is distilled at guidance 1.")
+    private double[] guidanceRange;
+
     @Option(names = "--out", description = "The distillation's directory.")
     private Path out;
 
@@ -68,12 +74,21 @@ public final class DistillCommand implements Callable<Integer> {
         if (roundSteps != null) {
             b.stepsPerRound(roundSteps);
         }
+        if (resume != null && guidanceRange != null) {
+            throw new ParameterException(spec.commandLine(), "--guidance-range is part of the plan; --resume keeps the plan's");
+        }
         if (resume != null) {
             b.resume(resume);
         } else {
             b.teacher(teacher).runDirectory(out).stepsFrom(stepsFrom).stepsTo(stepsTo).batchSize(batch.batch).lr(lr).seed(seed);
             if (data != null) {
                 b.data(data);
+            }
+            if (guidanceRange != null) {
+                if (guidanceRange.length != 2) {
+                    throw new ParameterException(spec.commandLine(), "--guidance-range takes two scales, MIN,MAX");
+                }
+                b.guidance(guidanceRange[0], guidanceRange[1]);
             }
         }
         TrainResult result;

@@ -24,6 +24,7 @@ import dev.diffusion4j.eval.ReferenceImages;
 import dev.diffusion4j.io.Npy;
 import dev.diffusion4j.io.TensorBoardEvents;
 import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.model.UNet;
 import dev.diffusion4j.sample.Guidance;
 import dev.diffusion4j.sample.Sampler;
 import dev.diffusion4j.sample.SamplerSpec;
@@ -233,10 +234,12 @@ public final class FidCommand implements Callable<Integer> {
         int n = num.num;
         byte[] px;
         try (NDManager m = parent.newSubManager()) {
-            Denoiser net = Denoiser.of(ckpt.model(m, true), new ParameterStore(m, false));
-            if (labels != null) {
-                net = Guidance.of(net, guidanceScale, ckpt.config().model().nullLabel());
+            UNet network = ckpt.model(m, true);
+            ParameterStore ps = new ParameterStore(m, false);
+            if (labels != null && ckpt.config().distilled()) {
+                ckpt.config().distillation().requireGuidance(guidanceScale, ckpt.name());
             }
+            Denoiser net = labels != null ? Guidance.of(network, ps, guidanceScale) : Denoiser.of(network, ps);
             px = SamplingLoop.generate(net, s, n, batch.batch, ch, h, wd, Randomness.of(seed.seed), labels, m, null,
                     k -> Outputs.progress(spec.commandLine().getErr(), k + "/" + n + " samples"), CancelToken.NONE);
             if (ckpt.config().usesAudio()) {

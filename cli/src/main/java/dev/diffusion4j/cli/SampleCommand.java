@@ -101,9 +101,10 @@ public final class SampleCommand implements Callable<Integer> {
             if (traj != null) {
                 traj.write(trajectory, model.info());
             }
-            spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d model evaluations each, from %s: %.1f s (sampling loop %.1f s, "
-                    + "engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(), model.resolve(request.sampler()).kind(), model.steps(request),
-                    model.info().name(), secs, loopSecs, secs - loopSecs, out);
+            spec.commandLine().getOut().printf(Locale.ROOT, "%d samples%s, %s with %d steps (%d network evaluations each), from %s: %.1f s "
+                    + "(sampling loop %.1f s, engine start and weights %.1f s) -> %s%n", classes.total(), classes.describe(),
+                    model.resolve(request.sampler()).kind(), model.steps(request), model.networkEvaluations(request), model.info().name(), secs,
+                    loopSecs, secs - loopSecs, out);
         }
         return 0;
     }

@@ -71,7 +71,7 @@ class BuiltinModelTest {
             CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:mnist-fast", "--class", "3", "--num", "2", "--out",
                     dir.resolve("threes.png").toString());
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.out()).contains("ddim with 4 model evaluations").contains("from builtin:mnist-fast");
+            assertThat(r.out()).contains("ddim with 4 steps (8 network evaluations each)").contains("from builtin:mnist-fast");
             CliRunner.Result refused = CliRunner.run("sample", "--checkpoint", "builtin:mnist-fast", "--steps", "20", "--out",
                     dir.resolve("no.png").toString());
             assertThat(refused.code()).isEqualTo(2);

@@ -48,7 +48,7 @@ class DistillCliTest {
         Path named = dir.resolve("named.npy");
         CliRunner.Result s = CliRunner.run("sample", "--checkpoint", out.resolve("steps-2").toString(), "--num", "3", "--out", own.toString());
         assertThat(s.code()).as(s.err()).isZero();
-        assertThat(s.out()).contains("ddim with 2 model evaluations");
+        assertThat(s.out()).contains("ddim with 2 steps (2 network evaluations each)");
         assertThat(CliRunner.run("sample", "--checkpoint", out.resolve("steps-2").toString(), "--num", "3", "--sampler", "ddim", "--grid",
                 "trailing", "--steps", "2", "--out", named.toString()).code()).isZero();
         assertThat(Files.readAllBytes(own)).as("its own grid is DDIM on the trailing 2").isEqualTo(Files.readAllBytes(named));
@@ -77,6 +77,74 @@ class DistillCliTest {
         assertThat(longer.out()).contains("steps per round: 3 -> 4");
         assertThat(out.resolve("steps-4/checkpoints/step-000000004")).exists();
         assertThat(out.resolve("steps-2/checkpoints/step-000000004")).exists();
+    }
+
+    @Test
+    void guidedDistillationGivesStudentsThatTakeTheScaleAndRefuseOnesOutsideTheirRange() throws Exception {
+        Path images = dir.resolve("shapes");
+        for (int i = 0; i < 8; i++) {
+            String cls = i % 2 == 0 ? "circle" : "square";
+            Files.createDirectories(images.resolve(cls));
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setSample(i % 8, i % 2 == 0 ? 1 : 6, 0, 255);
+            javax.imageio.ImageIO.write(img, "png", images.resolve(cls).resolve(i + ".png").toFile());
+        }
+        Files.writeString(dir.resolve("cond.yaml"), String.join("\n",
+                "data: images:" + images,
+                "model: {imageSize: 8, channels: 1, baseChannels: 8, channelMults: [1, 2], attentionResolutions: [4], normGroups: 4, classes: 2}",
+                "diffusion: {timesteps: 50, prediction: V}",
+                "training: {steps: 3, batchSize: 4, warmupSteps: 1, labelDropout: 0.2}",
+                "output: {logEvery: 1, sampleEvery: 0, checkpointEvery: 3, keepCheckpoints: 1, samples: 4, sampleSteps: 3}",
+                ""));
+        Path condTeacher = dir.resolve("cond-teacher");
+        CliRunner.Result t = CliRunner.run("train", "--config", dir.resolve("cond.yaml").toString(), "--out", condTeacher.toString());
+        assertThat(t.code()).as(t.err() + t.out()).isZero();
+
+        Path out = dir.resolve("guided");
+        CliRunner.Result r = CliRunner.run("distill", "--teacher", condTeacher.toString(), "--steps-from", "8", "--steps-to", "2",
+                "--round-steps", "2", "--batch", "4", "--guidance-range", "1,3", "--out", out.toString(), "--no-tensorboard");
+        assertThat(r.code()).as(r.err() + r.out()).isZero();
+        for (String round : new String[] {"steps-4", "steps-2"}) {
+            String config = Files.readString(out.resolve(round + "/checkpoints/step-000000002/config.json"));
+            assertThat(config).as(round).contains("\"guidanceInput\" : true").containsPattern("\"guidanceRange\" : \\[ 1\\.0, 3\\.0 \\]");
+            assertThat(Files.readString(out.resolve(round + "/checkpoints/step-000000002/ema.safetensors"), java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .contains("guidance.fc2.weight");
+        }
+        assertThat(Files.readString(condTeacher.resolve("config.json"))).contains("\"guidanceInput\" : false").doesNotContain("guidanceRange");
+
+        CliRunner.Result s = CliRunner.run("sample", "--checkpoint", out.toString(), "--class", "square", "--guidance", "2.5", "--num", "2",
+                "--out", dir.resolve("guided.npy").toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(s.out()).as("one pass per step at any scale of its range").contains("guidance 2.5)")
+                .contains("ddim with 2 steps (2 network evaluations each)");
+        CliRunner.Result teacherCost = CliRunner.run("sample", "--checkpoint", condTeacher.toString(), "--class", "square", "--guidance", "2.5",
+                "--num", "2", "--sampler", "ddim", "--steps", "2", "--out", dir.resolve("teacher.npy").toString());
+        assertThat(teacherCost.out()).as("classifier-free guidance costs two").contains("ddim with 2 steps (4 network evaluations each)");
+
+        CliRunner.Result refused = CliRunner.run("sample", "--checkpoint", out.toString(), "--class", "square", "--guidance", "4", "--out",
+                dir.resolve("no.npy").toString());
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err().strip()).doesNotContain("\n").contains("is distilled for guidance 1 to 3, not 4");
+        assertThat(dir.resolve("no.npy")).doesNotExist();
+
+        Path kept = dir.resolve("guidance-only");
+        CliRunner.Result one = CliRunner.run("distill", "--teacher", condTeacher.toString(), "--steps-from", "4", "--steps-to", "4",
+                "--round-steps", "2", "--batch", "4", "--guidance-range", "0,2", "--out", kept.toString(), "--no-tensorboard");
+        assertThat(one.code()).as(one.err() + one.out()).isZero();
+        assertThat(one.out()).contains("round 1: 4 → 4 steps, guided").doesNotContain("round 2");
+        assertThat(Files.readString(kept.resolve("steps-4/checkpoints/step-000000002/config.json"))).contains("\"teacherSteps\" : 4");
+        CliRunner.Result four = CliRunner.run("sample", "--checkpoint", kept.toString(), "--class", "circle", "--num", "2", "--out",
+                dir.resolve("kept.npy").toString());
+        assertThat(four.code()).as(four.err()).isZero();
+        assertThat(four.out()).contains("guidance 1.5)").contains("ddim with 4 steps (4 network evaluations each)");
+        CliRunner.Result unguided = CliRunner.run("distill", "--teacher", condTeacher.toString(), "--steps-from", "4", "--steps-to", "4",
+                "--out", dir.resolve("same").toString());
+        assertThat(unguided.code()).isEqualTo(2);
+        assertThat(unguided.err()).contains("or equal to it with a guidance range");
+
+        CliRunner.Result noRange = CliRunner.run("distill", "--resume", out.toString(), "--guidance-range", "0,2");
+        assertThat(noRange.code()).isEqualTo(2);
+        assertThat(noRange.err()).contains("--resume keeps the plan's");
     }
 
     @Test

@@ -183,10 +183,8 @@ public final class DiffusionModel implements AutoCloseable {
         int steps = sampler.timesteps().length;
         int total = to - from;
         try (NDManager m = manager.newSubManager()) {
-            Denoiser net = Denoiser.of(network, new ParameterStore(m, false));
-            if (labels != null) {
-                net = Guidance.of(net, request.guidance().orElse(info.defaultGuidance()), checkpoint.config().model().nullLabel());
-            }
+            ParameterStore ps = new ParameterStore(m, false);
+            Denoiser net = labels != null ? Guidance.of(network, ps, guidance(request.guidance())) : Denoiser.of(network, ps);
             SamplingLoop.Observer observer = (first, i, t, x, x0) -> listener.onStep(step(request, labels, first, i, steps, t, x, x0, total,
                     listener));
             byte[] pixels = SamplingLoop.generateRange(net, sampler, from, to, request.batch(), info.channels(), info.height(), info.width(),
@@ -202,8 +200,23 @@ public final class DiffusionModel implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #sample} would
      */
     public void check(SampleRequest request) {
-        labels(request);
+        long[] labels = labels(request);
         sampler(request);
+        if (labels != null) {
+            guidance(request.guidance());
+        }
+    }
+
+    /**
+     * The guidance scale of a request: the one it names, or the model's default; a student distilled with guidance
+     * refuses a scale outside the range it was trained at.
+     */
+    private double guidance(java.util.OptionalDouble asked) {
+        double w = asked.orElse(info.defaultGuidance());
+        if (checkpoint.config().distilled()) {
+            checkpoint.config().distillation().requireGuidance(w, info.name());
+        }
+        return w;
     }
 
     /**
@@ -214,6 +227,23 @@ public final class DiffusionModel implements AutoCloseable {
      */
     public int steps(SampleRequest request) {
         return sampler(request).timesteps().length;
+    }
+
+    /**
+     * The network evaluations per sample this request costs: its sampler's steps, twice that under classifier-free
+     * guidance (a conditional and an unconditional pass at each step, for a scale other than 0 or 1), once per step for
+     * a student distilled with guidance, which takes the scale as an input.
+     *
+     * @param request the request whose cost is counted
+     * @return network evaluations per sample
+     */
+    public int networkEvaluations(SampleRequest request) {
+        int steps = steps(request);
+        if (labels(request) == null || network.config().guidanceInput()) {
+            return steps;
+        }
+        double w = guidance(request.guidance());
+        return w == 0 || w == 1 ? steps : 2 * steps;
     }
 
     private Sampler sampler(SampleRequest request) {
@@ -412,8 +442,8 @@ public final class DiffusionModel implements AutoCloseable {
 
     /** The network for an edit: guided toward the labels when the request names classes, plain otherwise. */
     private Denoiser denoiser(NDManager m, EditRequest request, boolean guided) {
-        Denoiser net = Denoiser.of(network, new ParameterStore(m, false));
-        return guided ? Guidance.of(net, request.guidance().orElse(info.defaultGuidance()), checkpoint.config().model().nullLabel()) : net;
+        ParameterStore ps = new ParameterStore(m, false);
+        return guided ? Guidance.of(network, ps, guidance(request.guidance())) : Denoiser.of(network, ps);
     }
 
     /**

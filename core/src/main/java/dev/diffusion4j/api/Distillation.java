@@ -33,12 +33,27 @@ import java.util.Objects;
  * {@code config.json}, {@code metrics.csv}, previews sampled at the round's N steps, event file and checkpoints, whose
  * configuration records the N steps and trailing grid the student was distilled for). A stopped run resumes from the
  * round in flight; finished rounds are kept, and each is a model to sample.
+ *
+ * <p>With {@link Builder#guidance(double, double)} a class-conditional teacher is distilled with guidance (Meng et al.
+ * 2023): every round's student takes the guidance scale as an input ({@code model.guidanceInput}), the first round's
+ * teacher is the checkpoint under classifier-free guidance at each item's scale, the later rounds' the previous student
+ * at that scale. The first student starts as its teacher with an embedding of the scale that adds nothing yet. With
+ * {@code stepsFrom == stepsTo} the distillation is one round that keeps the teacher's steps and grid and only takes its
+ * guidance into the student (the first stage of Meng et al., here on a teacher's own few-step grid): a student already
+ * distilled for S steps becomes one that samples at any scale of the range in S evaluations instead of 2S.
  */
 public final class Distillation {
-    /** The plan, as {@code distill.json} records it. */
-    record Plan(String teacher, int stepsFrom, int stepsTo, int stepsPerRound, int batchSize, double lr, long seed, String data) {
+    /** The plan, as {@code distill.json} records it; {@code guidance} is the range of guided distillation, or null. */
+    record Plan(String teacher, int stepsFrom, int stepsTo, int stepsPerRound, int batchSize, double lr, long seed, String data,
+            java.util.List<Double> guidance) {
         Plan withStepsPerRound(int n) {
-            return new Plan(teacher, stepsFrom, stepsTo, n, batchSize, lr, seed, data);
+            return new Plan(teacher, stepsFrom, stepsTo, n, batchSize, lr, seed, data, guidance);
+        }
+
+        /** A single round that keeps the teacher's steps and only takes its guidance into the student (Meng et al.'s stage one). */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        boolean guidanceOnly() {
+            return guidance != null && stepsFrom == stepsTo;
         }
     }
 
@@ -97,9 +112,13 @@ public final class Distillation {
                 base = new TrainConfig(DataSpec.parse(plan.data()), base.model(), base.diffusion(), base.training(), base.output(),
                         base.audio(), base.classNames(), null, base.sampling());
             }
-            Training.Prepared data = Training.withClassNames(Training.withMeasuredAudio(roundConfig(base, teacherRef, plan.stepsFrom() / 2, 1)));
+            if (plan.guidance() != null && !base.model().conditional()) {
+                throw new IllegalArgumentException(plan.teacher() + ": guided distillation needs a class-conditional teacher");
+            }
+            int first = plan.guidanceOnly() ? plan.stepsTo() : plan.stepsFrom() / 2;
+            Training.Prepared data = Training.withClassNames(Training.withMeasuredAudio(roundConfig(base, teacherRef, first, 1)));
             int round = 1;
-            for (int steps = plan.stepsFrom() / 2; steps >= plan.stepsTo(); steps /= 2, round++) {
+            for (int steps = first; steps >= plan.stepsTo(); steps /= 2, round++) {
                 Path dir = roundDirectory(runDirectory, steps);
                 TrainConfig config = roundConfig(base, teacherRef, steps, round).withAudio(data.config().audio())
                         .withClassNames(data.config().classNames()).validate();
@@ -114,22 +133,23 @@ public final class Distillation {
 
     private TrainResult runRound(Checkpoint teacher, TrainConfig config, Training.Prepared data, Path dir, int round) throws IOException {
         int steps = config.distillation().steps();
+        int teacherSteps = config.distillation().teacherSteps();
         Checkpoint.removeLeftovers(dir);
         Checkpoint last = Checkpoint.list(dir).isEmpty() ? null : Checkpoint.open(dir);
         long to = config.training().steps();
         if (last != null && last.state().step() >= to) {
-            listener.onMessage("round " + round + " (" + 2 * steps + " → " + steps + " steps) is done: " + last.dir());
+            listener.onMessage("round " + round + " (" + teacherSteps + " → " + steps + " steps) is done: " + last.dir());
             return new TrainResult(dir, last.state().step(), last.dir());
         }
-        listener.onMessage("round " + round + ": " + 2 * steps + " → " + steps + " steps, teacher " + teacher.name());
+        listener.onMessage("round " + round + ": " + teacherSteps + " → " + steps + " steps" + (plan.guidance() == null ? "" : ", guided")
+                + ", teacher " + teacher.name());
         Djl.engine();
         try (NDManager tm = NDManager.newBaseManager()) {
             UNet net = teacher.model(tm, true);
-            Denoiser teacherNet = Denoiser.of(net, new ParameterStore(tm, false));
-            var objective = (java.util.function.Function<dev.diffusion4j.diffusion.GaussianDiffusion, dev.diffusion4j.train.Objective>)
-                    d -> new dev.diffusion4j.train.Distillation(d, teacherNet, steps);
+            var objective = objective(net, new ParameterStore(tm, false), steps, teacherSteps);
             try (Trainer trainer = last == null
-                    ? Trainer.startingFrom(config, data.images(), teacher.tensors("ema"), teacher.where("ema.safetensors"), objective)
+                    ? Trainer.startingFrom(config, data.images(), dev.diffusion4j.train.Distillation.startingWeights(teacher.tensors("ema"),
+                            config.model(), dev.diffusion4j.engine.Randomness.of(config.training().seed())), teacher.where("ema.safetensors"), objective)
                     : Trainer.resume(last, config, data.images(), objective)) {
                 listener.onStart(new TrainStart(trainer.currentStep(), to, data.images().name(), data.images().count(),
                         trainer.parameterCount(), config, dir));
@@ -147,6 +167,26 @@ public final class Distillation {
     }
 
     /**
+     * The round's objective: the teacher's two steps, guided at each item's scale when the plan is guided (classifier-free
+     * for the first teacher, one pass for a student that takes the scale).
+     */
+    private java.util.function.Function<dev.diffusion4j.diffusion.GaussianDiffusion, dev.diffusion4j.train.Objective> objective(
+            UNet net, ParameterStore ps, int steps, int teacherSteps) {
+        if (plan.guidance() == null) {
+            Denoiser plain = Denoiser.of(net, ps);
+            return d -> new dev.diffusion4j.train.Distillation(d, plain, steps);
+        }
+        dev.diffusion4j.train.Distillation.Teacher teacher = net.config().guidanceInput()
+                ? dev.diffusion4j.train.Distillation.Teacher.guidanceInput(net, ps)
+                : dev.diffusion4j.train.Distillation.Teacher.classifierFree(Denoiser.of(net, ps), net.config().nullLabel());
+        double lo = plan.guidance().get(0);
+        double hi = plan.guidance().get(1);
+        return teacherSteps == steps
+                ? d -> dev.diffusion4j.train.Distillation.guidanceOnly(d, teacher, steps, lo, hi)
+                : d -> dev.diffusion4j.train.Distillation.guided(d, teacher, steps, lo, hi);
+    }
+
+    /**
      * A round's configuration: the teacher's network, diffusion and data, the plan's optimisation (AdamW from the
      * teacher's settings at the plan's rate, warmed up over 50 steps and falling linearly to 0 by the round's end, as the
      * paper anneals each round), and what it distils.
@@ -159,7 +199,9 @@ public final class Distillation {
                 t.beta2(), t.adamEps(), t.gradClip(), t.emaDecay(), t.emaWarmup(), plan.seed() + round, false, t.labelDropout(),
                 TrainConfig.LrSchedule.CONSTANT, n - warmup);
         TrainConfig.Output output = new TrainConfig.Output(50, Math.max(1, n / 4), Math.min(500, n), 3, 64, steps);
-        return base.withTraining(training, output).withDistillation(new TrainConfig.Distillation(teacherRef, 2 * steps, steps));
+        TrainConfig config = base.withTraining(training, output)
+                .withDistillation(new TrainConfig.Distillation(teacherRef, plan.guidanceOnly() ? steps : 2 * steps, steps, plan.guidance()));
+        return plan.guidance() == null ? config : config.withModel(base.model().withGuidanceInput(true));
     }
 
     /** Writes {@code distill.json}, or checks that a resumed run's agrees. */
@@ -198,6 +240,7 @@ public final class Distillation {
         private double lr = 1e-4;
         private long seed;
         private String data;
+        private java.util.List<Double> guidance;
         private Path runDirectory;
         private Path resume;
         private TrainListener listener = TrainListener.NONE;
@@ -296,6 +339,21 @@ public final class Distillation {
         }
 
         /**
+         * Guided distillation (Meng et al. 2023): each training item at a guidance scale drawn uniformly from [min, max],
+         * the teacher guided at it, every student taking it as an input, so that one student samples at any scale of
+         * the range with one network evaluation per step. Needs a class-conditional teacher.
+         *
+         * @param min the smallest scale, ≥ 0
+         * @param max the largest, ≥ min
+         * @return this builder
+         */
+        public Builder guidance(double min, double max) {
+            require(min >= 0 && max >= min && Double.isFinite(max), "the guidance range must satisfy 0 ≤ min ≤ max, got " + min + " and " + max);
+            this.guidance = java.util.List.of(min, max);
+            return this;
+        }
+
+        /**
          * Where the rounds are written.
          *
          * @param dir the run directory
@@ -373,7 +431,8 @@ public final class Distillation {
             }
             require(teacher != null, "teacher is required (a run directory or builtin:NAME)");
             require(runDirectory != null, "runDirectory is required (or resume)");
-            require(stepsTo >= 1 && stepsFrom > stepsTo, "steps-from must be larger than steps-to ≥ 1, got " + stepsFrom + " and " + stepsTo);
+            require(stepsTo >= 1 && (stepsFrom > stepsTo || stepsFrom == stepsTo && guidance != null),
+                    "steps-from must be larger than steps-to ≥ 1 (or equal to it with a guidance range), got " + stepsFrom + " and " + stepsTo);
             require(Integer.bitCount(stepsFrom / stepsTo) == 1 && stepsFrom % stepsTo == 0,
                     "steps-from must be steps-to times a power of two, got " + stepsFrom + " and " + stepsTo);
             int perRound = stepsPerRound == null ? 4000 : stepsPerRound;
@@ -383,8 +442,8 @@ public final class Distillation {
             require(!Files.isRegularFile(runDirectory.resolve("distill.json")),
                     runDirectory + " already holds a distillation; use --resume " + runDirectory + " or another --out");
             String ref = teacher.startsWith(dev.diffusion4j.train.Builtins.PREFIX) ? teacher : Path.of(teacher).toAbsolutePath().normalize().toString();
-            return new Distillation(new Plan(ref, stepsFrom, stepsTo, perRound, batchSize, lr, seed, data), runDirectory, listener, cancel,
-                    tensorboard);
+            return new Distillation(new Plan(ref, stepsFrom, stepsTo, perRound, batchSize, lr, seed, data, guidance), runDirectory, listener,
+                    cancel, tensorboard);
         }
 
         private static void require(boolean ok, String message) {

@@ -12,8 +12,13 @@ public final class Linear extends Module {
     private final Parameter bias;
 
     public Linear(int in, int out) {
-        this.weight = param("weight", new Shape(out, in), new Init.FanInUniform(in));
-        this.bias = param("bias", new Shape(out), new Init.FanInUniform(in));
+        this(in, out, new Init.FanInUniform(in));
+    }
+
+    /** A layer whose weight and bias both start as {@code init} says (e.g. zeros, for a branch that starts closed). */
+    public Linear(int in, int out, Init init) {
+        this.weight = param("weight", new Shape(out, in), init);
+        this.bias = param("bias", new Shape(out), init);
     }
 
     /** (N, in) to (N, out). */

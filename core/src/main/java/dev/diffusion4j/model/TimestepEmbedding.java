@@ -17,12 +17,20 @@ public final class TimestepEmbedding extends Module {
     private final Linear fc2;
 
     public TimestepEmbedding(int dim, int outDim) {
+        this(dim, outDim, false);
+    }
+
+    /**
+     * @param zeroOutput whether the last layer starts at zero, so that the embedding adds nothing until trained (the
+     *     guidance scale's embedding, which a student gains on top of its teacher's weights)
+     */
+    public TimestepEmbedding(int dim, int outDim, boolean zeroOutput) {
         if (dim % 2 != 0 || dim < 4) {
             throw new IllegalArgumentException("the sinusoidal embedding needs an even dimension ≥ 4, got " + dim);
         }
         this.dim = dim;
         this.fc1 = child("fc1", new Linear(dim, outDim));
-        this.fc2 = child("fc2", new Linear(outDim, outDim));
+        this.fc2 = child("fc2", zeroOutput ? new Linear(outDim, outDim, new Init.Zeros()) : new Linear(outDim, outDim));
     }
 
     /** The sinusoidal features of timesteps t (N), as (N, dim). */

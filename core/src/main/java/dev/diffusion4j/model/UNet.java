@@ -16,12 +16,15 @@ import java.util.List;
  * The DDPM network ε_θ(x_t, t): a UNet with a timestep embedding added in every residual block,
  * self-attention at the configured resolutions, and skip connections from each block on the way
  * down to the matching block on the way up. A class-conditional network ({@code classes} &gt; 0)
- * adds a learned class embedding to the timestep embedding: ε_θ(x_t, t, y).
+ * adds a learned class embedding to the timestep embedding: ε_θ(x_t, t, y). A network that takes the guidance scale
+ * as an input ({@link UNetConfig#guidanceInput()}, a guided-distillation student) adds a third embedding, of w: the
+ * timestep's sinusoidal features and MLP applied to {@value #GUIDANCE_FEATURE_SCALE}·w, its last layer starting at zero.
  */
 public final class UNet extends Module {
     private final UNetConfig config;
     private final TimestepEmbedding time;
     private final ClassEmbedding label;
+    private final TimestepEmbedding guidance;
     private final Conv2d in;
     private final List<Level> down = new ArrayList<>();
     private final ResBlock mid1;
@@ -41,6 +44,7 @@ public final class UNet extends Module {
         int groups = c.normGroups();
         this.time = child("time", new TimestepEmbedding(base, emb));
         this.label = c.conditional() ? child("label", new ClassEmbedding(c.classes(), emb)) : null;
+        this.guidance = c.guidanceInput() ? child("guidance", new TimestepEmbedding(base, emb, true)) : null;
         this.in = child("in", new Conv2d(c.channels(), base, 3, 1, false));
         List<Integer> skipChannels = new ArrayList<>();
         skipChannels.add(base);
@@ -102,21 +106,44 @@ public final class UNet extends Module {
     }
 
     /**
-     * ε_θ(x_t, t, y).
+     * ε_θ(x_t, t, y) of a network that does not take the guidance scale.
      *
      * @param x (N, C, H, W)
      * @param t (N) integer timesteps
      * @param labels (N) integer labels in 0..K (K: no class), or null for no class; ignored by an
      *     unconditional network
      * @return (N, C, H, W)
+     * @throws IllegalArgumentException for a network that takes the guidance scale as an input
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray t, NDArray labels, boolean training) {
+        return forward(ps, x, t, labels, null, training);
+    }
+
+    /** What w's embedding is applied to: {@value}·w, so that the usual scales 0..5 spread like timesteps do. */
+    public static final double GUIDANCE_FEATURE_SCALE = 100;
+
+    /**
+     * ε_θ(x_t, t, y, w): the output at guidance scale w, for a network that takes it as an input.
+     *
+     * @param x (N, C, H, W)
+     * @param t (N) integer timesteps
+     * @param labels (N) integer labels in 0..K (K: no class), or null for no class
+     * @param w (N) guidance scales, float; required exactly when {@link UNetConfig#guidanceInput()}
+     * @return (N, C, H, W)
+     * @throws IllegalArgumentException when w is given to a network that does not take it, or missing for one that does
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray t, NDArray labels, NDArray w, boolean training) {
+        if ((w != null) != config.guidanceInput()) {
+            throw new IllegalArgumentException(config.guidanceInput()
+                    ? "this network takes the guidance scale as an input; none was given"
+                    : "this network does not take the guidance scale as an input");
+        }
         long n = x.getShape().get(0);
         if (label != null && labels == null) {
             labels = x.getManager().full(new ai.djl.ndarray.types.Shape(n), config.nullLabel(), ai.djl.ndarray.types.DataType.INT64);
         }
         if (n <= INFERENCE_CHUNK || Ops.gradientRecording()) {
-            return forwardBatch(ps, x, t, labels, training);
+            return forwardBatch(ps, x, t, labels, w, training);
         }
         // without autograd the images are independent: large batches go through in chunks, each in its own
         // scope, so that activations stay small enough for the allocator to reuse (docs/PERFORMANCE.md)
@@ -134,7 +161,12 @@ public final class UNet extends Module {
                     lc = labels.get(new NDIndex("{}:{}", from, to));
                     lc.attach(chunk);
                 }
-                NDArray y = forwardBatch(ps, xc, tc, lc, training);
+                NDArray wc = null;
+                if (w != null) {
+                    wc = w.get(new NDIndex("{}:{}", from, to));
+                    wc.attach(chunk);
+                }
+                NDArray y = forwardBatch(ps, xc, tc, lc, wc, training);
                 y.attach(owner);
                 parts.add(y);
             }
@@ -147,10 +179,14 @@ public final class UNet extends Module {
     /** The largest batch a forward pass without autograd takes in one go. */
     public static final int INFERENCE_CHUNK = 128;
 
-    private NDArray forwardBatch(ParameterStore ps, NDArray x, NDArray t, NDArray labels, boolean training) {
+    private NDArray forwardBatch(ParameterStore ps, NDArray x, NDArray t, NDArray labels, NDArray w, boolean training) {
         NDArray emb = time.forward(ps, t, training);
         if (label != null) {
             emb = emb.add(local(label.forward(ps, labels, training), emb));
+        }
+        if (guidance != null) {
+            emb = emb.add(local(guidance.forward(ps, Ops.mul(w.toType(ai.djl.ndarray.types.DataType.FLOAT32, false),
+                    GUIDANCE_FEATURE_SCALE), training), emb));
         }
         Deque<NDArray> skips = new ArrayDeque<>();
         NDArray h = in.forward(ps, x, training);
@@ -187,6 +223,7 @@ public final class UNet extends Module {
 
     @Override
     protected NDArray forwardList(ParameterStore ps, NDList inputs, boolean training) {
-        return forward(ps, inputs.get(0), inputs.get(1), inputs.size() > 2 ? inputs.get(2) : null, training);
+        return forward(ps, inputs.get(0), inputs.get(1), inputs.size() > 2 ? inputs.get(2) : null,
+                inputs.size() > 3 ? inputs.get(3) : null, training);
     }
 }

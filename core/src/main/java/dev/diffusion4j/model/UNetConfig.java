@@ -19,6 +19,10 @@ import java.util.List;
  *     one for "no class", added to the timestep embedding), or 0 for an unconditional network
  * @param imageWidth W of the input when it differs from H (a mel-spectrogram's frames), or 0 for a
  *     square input
+ * @param guidanceInput whether the network also takes the classifier-free guidance scale w as an input (a learned
+ *     embedding of w added to the timestep embedding), as a guided-distillation student does (Meng et al. 2023,
+ *     arXiv 2210.03142): one pass at w instead of a conditional and an unconditional one; read as false when a
+ *     configuration written before it existed lacks it (never null)
  */
 public record UNetConfig(
         int imageSize,
@@ -31,9 +35,11 @@ public record UNetConfig(
         double dropout,
         int normGroups,
         int classes,
-        int imageWidth) {
+        int imageWidth,
+        Boolean guidanceInput) {
 
     public UNetConfig {
+        guidanceInput = Boolean.TRUE.equals(guidanceInput); // absent from the configurations of networks that do not take it
         channelMults = List.copyOf(channelMults);
         attentionResolutions = List.copyOf(attentionResolutions);
         if (channels < 1) {
@@ -64,6 +70,16 @@ public record UNetConfig(
         if (classes < 0) {
             throw new IllegalArgumentException("model.classes must be ≥ 0 (0: unconditional), got " + classes);
         }
+        if (guidanceInput && classes == 0) {
+            throw new IllegalArgumentException("model.guidanceInput needs a class-conditional network (model.classes > 0)");
+        }
+    }
+
+    /** A network that does not take the guidance scale as an input. */
+    public UNetConfig(int imageSize, int channels, int baseChannels, List<Integer> channelMults, int resBlocks,
+            List<Integer> attentionResolutions, int heads, double dropout, int normGroups, int classes, int imageWidth) {
+        this(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads, dropout, normGroups, classes,
+                imageWidth, false);
     }
 
     /** An unconditional network for square images. */
@@ -101,13 +117,19 @@ public record UNetConfig(
     /** This network with {@code classes} labels (0: unconditional), everything else the same. */
     public UNetConfig withClasses(int classes) {
         return new UNetConfig(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads,
-                dropout, normGroups, classes, imageWidth);
+                dropout, normGroups, classes, imageWidth, guidanceInput);
     }
 
     /** This network at base width {@code baseChannels} (every level's channels scale with it), everything else the same. */
     public UNetConfig withBaseChannels(int baseChannels) {
         return new UNetConfig(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads,
-                dropout, normGroups, classes, imageWidth);
+                dropout, normGroups, classes, imageWidth, guidanceInput);
+    }
+
+    /** This network taking the guidance scale as an input or not, everything else the same. */
+    public UNetConfig withGuidanceInput(boolean on) {
+        return new UNetConfig(imageSize, channels, baseChannels, channelMults, resBlocks, attentionResolutions, heads,
+                dropout, normGroups, classes, imageWidth, on);
     }
 
     /** The default digits model: 28x28x1, base 32, levels 1, 2, 2, attention at 7x7. */

@@ -17,6 +17,23 @@ public final class Guidance {
     private Guidance() {}
 
     /**
+     * A class-conditional network at guidance scale w, as cheaply as it allows: one pass at w for a network that takes
+     * the scale as an input (a guided-distillation student, {@link dev.diffusion4j.model.UNetConfig#guidanceInput()}),
+     * classifier-free guidance ({@link #of(Denoiser, double, int)}) for any other.
+     *
+     * @param w the guidance scale, ≥ 0
+     */
+    public static Denoiser of(dev.diffusion4j.model.UNet net, ai.djl.training.ParameterStore ps, double w) {
+        if (!(w >= 0) || !Double.isFinite(w)) {
+            throw new IllegalArgumentException("the guidance scale must be ≥ 0, got " + w);
+        }
+        if (net.config().guidanceInput()) {
+            return Denoiser.atGuidance(net, ps, w);
+        }
+        return of(Denoiser.of(net, ps), w, net.config().nullLabel());
+    }
+
+    /**
      * The guided network.
      *
      * @param net a class-conditional network

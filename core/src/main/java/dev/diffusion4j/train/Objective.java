@@ -31,6 +31,20 @@ public interface Objective {
     /** One item's timestep, in 1..T. */
     long timestep(SplittableRandom r);
 
+    /** Whether each item also has a guidance scale that the network takes as an input ({@link #guidance}). */
+    default boolean guided() {
+        return false;
+    }
+
+    /**
+     * One item's guidance scale, for a {@link #guided()} objective.
+     *
+     * @throws IllegalStateException for an objective that is not guided
+     */
+    default double guidance(SplittableRandom r) {
+        throw new IllegalStateException("this objective draws no guidance scale");
+    }
+
     /**
      * What the loss compares the output with when the data alone does not say (a teacher's prediction), computed
      * before the step records gradients; null when the loss needs nothing more.
@@ -39,6 +53,15 @@ public interface Objective {
      */
     default NDArray target(NDArray x0, NDArray xt, NDArray t, NDArray labels) {
         return null;
+    }
+
+    /**
+     * The target of a {@link #guided()} objective, at each item's guidance scale.
+     *
+     * @param w (B) the items' guidance scales, or null when the objective is not guided
+     */
+    default NDArray target(NDArray x0, NDArray xt, NDArray t, NDArray labels, NDArray w) {
+        return target(x0, xt, t, labels);
     }
 
     /**

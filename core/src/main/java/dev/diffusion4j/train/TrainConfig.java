@@ -48,18 +48,60 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
      * teacher does in two, on the trailing grid of {@code steps} timesteps.
      *
      * @param teacher the teacher's checkpoint: a run or checkpoint directory, or {@code builtin:NAME}
-     * @param teacherSteps the teacher's DDIM steps, twice {@code steps}
+     * @param teacherSteps the teacher's DDIM steps, twice {@code steps}; or {@code steps} itself for a round that only takes
+     *     the teacher's guidance into the student
      * @param steps the student's DDIM steps, the grid it is distilled for ({@code sample} uses it)
+     * @param guidanceRange for guided distillation, the smallest and largest guidance scale the student was trained at
+     *     (it takes the scale as an input, {@code model.guidanceInput}); null (and not written) when it was distilled
+     *     without guidance
      */
-    public record Distillation(String teacher, int teacherSteps, int steps) {
+    public record Distillation(String teacher, int teacherSteps, int steps,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            List<Double> guidanceRange) {
         public Distillation {
             if (teacher == null || teacher.isBlank()) {
                 throw new IllegalArgumentException("distillation.teacher is required");
             }
-            if (steps < 1 || teacherSteps != 2 * steps) {
-                throw new IllegalArgumentException("distillation.teacherSteps must be twice distillation.steps ≥ 1, got "
-                        + teacherSteps + " and " + steps);
+            if (steps < 1 || teacherSteps != 2 * steps && !(teacherSteps == steps && guidanceRange != null)) {
+                throw new IllegalArgumentException("distillation.teacherSteps must be twice distillation.steps ≥ 1 (or equal to it with a "
+                        + "guidanceRange), got " + teacherSteps + " and " + steps);
             }
+            if (guidanceRange != null) {
+                guidanceRange = List.copyOf(guidanceRange);
+                if (guidanceRange.size() != 2 || !(guidanceRange.get(0) >= 0) || !(guidanceRange.get(1) >= guidanceRange.get(0))
+                        || !Double.isFinite(guidanceRange.get(1))) {
+                    throw new IllegalArgumentException("distillation.guidanceRange must be [min, max] with 0 ≤ min ≤ max, got " + guidanceRange);
+                }
+            }
+        }
+
+        /** A round distilled without guidance. */
+        public Distillation(String teacher, int teacherSteps, int steps) {
+            this(teacher, teacherSteps, steps, null);
+        }
+
+        /** Whether the student was distilled with guidance and takes the scale as an input. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean guided() {
+            return guidanceRange != null;
+        }
+
+        /**
+         * Checks that a guided student is asked for a scale it was trained at.
+         *
+         * @param w the scale asked for
+         * @param model what to call the model in the message
+         * @throws IllegalArgumentException naming the model, its range and the scale
+         */
+        public void requireGuidance(double w, String model) {
+            if (guided() && !(w >= guidanceRange.get(0) && w <= guidanceRange.get(1))) {
+                throw new IllegalArgumentException(model + " is distilled for guidance " + fmt(guidanceRange.get(0)) + " to "
+                        + fmt(guidanceRange.get(1)) + ", not " + fmt(w));
+            }
+        }
+
+        private static String fmt(double v) {
+            return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
         }
     }
 
@@ -115,6 +157,11 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
     /** This configuration as a distillation round. */
     public TrainConfig withDistillation(Distillation d) {
         return new TrainConfig(data, model, diffusion, training, output, audio, classNames, d, sampling);
+    }
+
+    /** This configuration with another network. */
+    public TrainConfig withModel(UNetConfig m) {
+        return new TrainConfig(data, m, diffusion, training, output, audio, classNames, distillation, sampling);
     }
 
     /** This configuration with other training and output settings. */

@@ -217,9 +217,10 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * What step k draws at random: the batch, its timesteps, flips and (for a class-conditional
-     * model) labels with some dropped to "no class", and the generator of its noise and dropout.
+     * model) labels with some dropped to "no class", (for a guided objective) each item's guidance scale, and the
+     * generator of its noise and dropout.
      */
-    record Draws(int[] indices, long[] timesteps, boolean[] flips, long[] labels, Randomness step) {}
+    record Draws(int[] indices, long[] timesteps, boolean[] flips, long[] labels, float[] guidance, Randomness step) {}
 
     Draws draws(long k) {
         TrainConfig.Training tc = config.training();
@@ -233,7 +234,21 @@ public final class Trainer implements AutoCloseable {
             flip[i] = tc.randomFlip() && r.nextBoolean();
         }
         int[] idx = batchIndices(k, b);
-        return new Draws(idx, ts, tc.randomFlip() ? flip : null, labels(idx, step.derive("label dropout")), step);
+        return new Draws(idx, ts, tc.randomFlip() ? flip : null, labels(idx, step.derive("label dropout")),
+                guidance(b, step.derive("guidance")), step);
+    }
+
+    /** Each item's guidance scale, drawn by a guided objective; null for any other. */
+    private float[] guidance(int b, Randomness draws) {
+        if (!objective.guided()) {
+            return null;
+        }
+        SplittableRandom r = draws.stream();
+        float[] w = new float[b];
+        for (int i = 0; i < b; i++) {
+            w[i] = (float) objective.guidance(r);
+        }
+        return w;
     }
 
     /** The batch's class labels, each replaced by "no class" at rate {@code training.labelDropout}; null when unconditional. */
@@ -257,10 +272,11 @@ public final class Trainer implements AutoCloseable {
         NDArray noise = draws.step().derive("noise").normal(sm, x0.getShape());
         NDArray xt = diffusion.qSample(x0, t, noise);
         NDArray labels = draws.labels() == null ? null : sm.create(draws.labels());
-        NDArray target = objective.target(x0, xt, t, labels);
+        NDArray w = draws.guidance() == null ? null : sm.create(draws.guidance());
+        NDArray target = objective.target(x0, xt, t, labels, w);
         draws.step().derive("dropout").seedEngine();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray out = model.forward(ps, xt, t, labels, true);
+            NDArray out = model.forward(ps, xt, t, labels, w, true);
             NDArray perItem = objective.loss(out, x0, xt, t, noise, target);
             gc.backward(perItem.mean());
             return perItem;
