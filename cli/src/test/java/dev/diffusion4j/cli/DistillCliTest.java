@@ -117,6 +117,15 @@ class DistillCliTest {
         assertThat(s.code()).as(s.err()).isZero();
         assertThat(s.out()).as("one pass per step at any scale of its range").contains("guidance 2.5)")
                 .contains("ddim with 2 steps (2 network evaluations each)");
+        try (dev.diffusion4j.api.DiffusionModel model = dev.diffusion4j.api.DiffusionModel.open(new dev.diffusion4j.api.ModelSource(out))) {
+            assertThat(model.info().takesGuidance()).isTrue();
+            assertThat(model.info().guidanceRange()).containsExactly(1.0, 3.0);
+            dev.diffusion4j.api.SampleRequest at2 = dev.diffusion4j.api.SampleRequest.builder().count(2).label("square").guidance(2).build();
+            assertThat(model.networkEvaluations(at2)).isEqualTo(2);
+        }
+        try (dev.diffusion4j.api.DiffusionModel model = dev.diffusion4j.api.DiffusionModel.open(new dev.diffusion4j.api.ModelSource(condTeacher))) {
+            assertThat(model.info().takesGuidance()).isFalse();
+        }
         CliRunner.Result teacherCost = CliRunner.run("sample", "--checkpoint", condTeacher.toString(), "--class", "square", "--guidance", "2.5",
                 "--num", "2", "--sampler", "ddim", "--steps", "2", "--out", dir.resolve("teacher.npy").toString());
         assertThat(teacherCost.out()).as("classifier-free guidance costs two").contains("ddim with 2 steps (4 network evaluations each)");

@@ -55,7 +55,8 @@ public final class DiffusionModel implements AutoCloseable {
         UNetConfig mc = c.model();
         this.info = new ModelInfo(checkpoint.name(), c.usesAudio(), mc.channels(), mc.height(), mc.width(), mc.classes(), c.classNames(),
                 c.diffusion().prediction(), c.diffusion().schedule(), c.diffusion().timesteps(), checkpoint.state().step(),
-                network.parameterCount(), c.distilled() ? c.distillation().steps() : 0, c.sampling().guidance());
+                network.parameterCount(), c.distilled() ? c.distillation().steps() : 0, c.sampling().guidance(),
+                c.distilled() && c.distillation().guided() ? c.distillation().guidanceRange() : List.of());
     }
 
     /**

@@ -21,10 +21,12 @@ import java.util.List;
  * @param distilledSteps for a distilled model, the DDIM steps it was distilled for (on the trailing grid); 0 otherwise
  * @param defaultGuidance the classifier-free guidance scale a request that names none gets: its configuration's
  *     {@code sampling.guidance}, {@value dev.diffusion4j.train.TrainConfig.Sampling#DEFAULT_GUIDANCE} unless that says otherwise
+ * @param guidanceRange for a student distilled with guidance, the smallest and largest scale it takes (as an input, one
+ *     network evaluation per step); empty for any other model
  */
 public record ModelInfo(String name, boolean audio, int channels, int height, int width, int classes, List<String> classNames,
         PredictionType prediction, String schedule, int timesteps, long step, long parameters, int distilledSteps,
-        double defaultGuidance) {
+        double defaultGuidance, List<Double> guidanceRange) {
     /**
      * Creates a model's description, keeping an unmodifiable copy of {@code classNames}.
      *
@@ -42,9 +44,21 @@ public record ModelInfo(String name, boolean audio, int channels, int height, in
      * @param parameters number of network parameters
      * @param distilledSteps the DDIM steps a distilled model was distilled for; 0 otherwise
      * @param defaultGuidance the guidance scale a request that names none gets
+     * @param guidanceRange the scales a student distilled with guidance takes; empty for any other model
      */
     public ModelInfo {
         classNames = List.copyOf(classNames);
+        guidanceRange = List.copyOf(guidanceRange);
+    }
+
+    /**
+     * Whether the model takes the guidance scale as an input (a student distilled with guidance), so that guidance
+     * costs no second network evaluation per step.
+     *
+     * @return whether {@link #guidanceRange} is set
+     */
+    public boolean takesGuidance() {
+        return !guidanceRange.isEmpty();
     }
 
     /**
