@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The editing figures of docs/EDITING.md on one model: inpainting (three masks; the fast variant at 20 and 50 steps,
-# RePaint on fewer images), SDEdit at five strengths, DDIM inversion's PSNR at 20, 50 and 100 steps.
+# RePaint on fewer images, by default on the bottom half only), SDEdit at five strengths, DDIM inversion's PSNR at 20, 50 and 100 steps.
 #   scripts/eval-editing.sh CHECKPOINT CLASSIFIER OUT_DIR [N] [REPAINT_N]
 set -euo pipefail
 ckpt=$1; clf=$2; out=$3; n=${4:-1000}; rn=${5:-100}
@@ -14,8 +14,10 @@ for mask in bottom-half left-half center; do
       | tee "$out/inpaint-$mask-dpm$steps.txt"
   done
 done
-d4j eval edit --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$rn" --mask bottom-half --repaint \
-  | tee "$out/inpaint-bottom-half-repaint-n$rn.txt"
+for mask in ${REPAINT_MASKS:-bottom-half}; do   # REPAINT_MASKS="bottom-half left-half center": all three (about 75 min each here)
+  d4j eval edit --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$rn" --mask "$mask" --repaint \
+    | tee "$out/inpaint-$mask-repaint-n$rn.txt"
+done
 d4j eval edit --checkpoint "$ckpt" --classifier "$clf" --data "$data" --num "$n" --strength 0.2,0.4,0.6,0.8,1 --class 8 \
   | tee "$out/sdedit-to-8.txt"
 d4j sample --checkpoint "$ckpt" --num 100 --seed 7 --out "$out/invert-inputs.npy" > /dev/null
