@@ -80,6 +80,23 @@ class BuiltinModelTest {
     }
 
     @Test
+    void theGuidedDistilledBuiltInModelTakesTheScaleInOnePassPerStep(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.class.getResource("/dev/diffusion4j/models/mnist-fast-guided/ema.safetensors") != null,
+                "models/mnist-fast-guided is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            CliRunner.Result r = CliRunner.run("sample", "--checkpoint", "builtin:mnist-fast-guided", "--class", "3", "--num", "2",
+                    "--guidance", "2", "--out", dir.resolve("threes.png").toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("guidance 2)").contains("ddim with 4 steps (4 network evaluations each)")
+                    .contains("from builtin:mnist-fast-guided");
+            CliRunner.Result refused = CliRunner.run("sample", "--checkpoint", "builtin:mnist-fast-guided", "--class", "3", "--guidance", "5",
+                    "--out", dir.resolve("no.png").toString());
+            assertThat(refused.code()).isEqualTo(2);
+            assertThat(refused.err()).contains("is distilled for guidance 1 to 3, not 5");
+        });
+    }
+
+    @Test
     void theBuiltInSpokenDigitModelWritesWavsOfTheAskedDigit(@TempDir Path dir) throws Exception {
         Skips.unless(BuiltinModels.class.getResource("/dev/diffusion4j/models/fsdd/ema.safetensors") != null,
                 "models/fsdd is not in this build");

@@ -69,7 +69,7 @@ public final class Distillation implements Objective {
 
         /**
          * A class-conditional network under classifier-free guidance with a scale per item: ε_∅ + w (ε_y − ε_∅), the
-         * two halves in one batched pass (as {@link dev.diffusion4j.sample.Guidance} does for one scale).
+         * two halves in one batched pass (as the sampler's classifier-free guidance does for one scale).
          *
          * @param nullLabel the "no class" label K
          */
