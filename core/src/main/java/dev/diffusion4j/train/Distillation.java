@@ -1,15 +1,15 @@
 package dev.diffusion4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.model.Denoiser;
-import dev.diffusion4j.model.UNet;
-import ai.djl.ndarray.NDManager;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.io.SafeTensors;
+import dev.diffusion4j.model.Denoiser;
+import dev.diffusion4j.model.UNet;
 import dev.diffusion4j.model.UNetConfig;
 import dev.diffusion4j.model.Weights;
 import java.util.LinkedHashMap;
@@ -111,9 +111,7 @@ public final class Distillation implements Objective {
      * @param wMax the largest, ≥ wMin
      */
     public static Distillation guided(GaussianDiffusion diffusion, Teacher teacher, int steps, double wMin, double wMax) {
-        if (!(wMin >= 0 && wMax >= wMin && Double.isFinite(wMax))) {
-            throw new IllegalArgumentException("the guidance range must satisfy 0 ≤ min ≤ max, got " + wMin + " and " + wMax);
-        }
+        requireRange(wMin, wMax);
         return new Distillation(diffusion, teacher, steps, wMin, wMax, false);
     }
 
@@ -126,10 +124,14 @@ public final class Distillation implements Objective {
      * @param steps S, the teacher's and the student's steps, S ≤ T
      */
     public static Distillation guidanceOnly(GaussianDiffusion diffusion, Teacher teacher, int steps, double wMin, double wMax) {
+        requireRange(wMin, wMax);
+        return new Distillation(diffusion, teacher, steps, wMin, wMax, true);
+    }
+
+    private static void requireRange(double wMin, double wMax) {
         if (!(wMin >= 0 && wMax >= wMin && Double.isFinite(wMax))) {
             throw new IllegalArgumentException("the guidance range must satisfy 0 ≤ min ≤ max, got " + wMin + " and " + wMax);
         }
-        return new Distillation(diffusion, teacher, steps, wMin, wMax, true);
     }
 
     private Distillation(GaussianDiffusion diffusion, Teacher teacher, int steps, double guidanceMin, double guidanceMax, boolean sameSteps) {
