@@ -236,8 +236,8 @@ public final class FidCommand implements Callable<Integer> {
         try (NDManager m = parent.newSubManager()) {
             UNet network = ckpt.model(m, true);
             ParameterStore ps = new ParameterStore(m, false);
-            if (labels != null && ckpt.config().distilled()) {
-                ckpt.config().distillation().requireGuidance(guidanceScale, ckpt.name());
+            if (labels != null) {
+                ckpt.config().requireGuidance(guidanceScale, ckpt.name());
             }
             Denoiser net = labels != null ? Guidance.of(network, ps, guidanceScale) : Denoiser.of(network, ps);
             px = SamplingLoop.generate(net, s, n, batch.batch, ch, h, wd, Randomness.of(seed.seed), labels, m, null,

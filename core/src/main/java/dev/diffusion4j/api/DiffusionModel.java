@@ -214,9 +214,7 @@ public final class DiffusionModel implements AutoCloseable {
      */
     private double guidance(java.util.OptionalDouble asked) {
         double w = asked.orElse(info.defaultGuidance());
-        if (checkpoint.config().distilled()) {
-            checkpoint.config().distillation().requireGuidance(w, info.name());
-        }
+        checkpoint.config().requireGuidance(w, info.name());
         return w;
     }
 

@@ -348,7 +348,7 @@ public final class Distillation {
          * @return this builder
          */
         public Builder guidance(double min, double max) {
-            require(min >= 0 && max >= min && Double.isFinite(max), "the guidance range must satisfy 0 ≤ min ≤ max, got " + min + " and " + max);
+            TrainConfig.Distillation.requireGuidanceRange(min, max);
             this.guidance = java.util.List.of(min, max);
             return this;
         }

@@ -24,9 +24,7 @@ public final class Guidance {
      * @param w the guidance scale, ≥ 0
      */
     public static Denoiser of(dev.diffusion4j.model.UNet net, ai.djl.training.ParameterStore ps, double w) {
-        if (!(w >= 0) || !Double.isFinite(w)) {
-            throw new IllegalArgumentException("the guidance scale must be ≥ 0, got " + w);
-        }
+        requireScale(w);
         if (net.config().guidanceInput()) {
             return Denoiser.atGuidance(net, ps, w);
         }
@@ -41,9 +39,7 @@ public final class Guidance {
      * @param nullLabel the "no class" label K
      */
     public static Denoiser of(Denoiser net, double w, int nullLabel) {
-        if (!(w >= 0) || !Double.isFinite(w)) {
-            throw new IllegalArgumentException("the guidance scale must be ≥ 0, got " + w);
-        }
+        requireScale(w);
         if (w == 1) {
             return net;
         }
@@ -61,5 +57,11 @@ public final class Guidance {
             NDArray uncond = both.get(new NDIndex("{}:", b));
             return Ops.affineInto(cond.sub(uncond), x.getManager().full(new ai.djl.ndarray.types.Shape(), (float) w), uncond);
         };
+    }
+
+    private static void requireScale(double w) {
+        if (!(w >= 0) || !Double.isFinite(w)) {
+            throw new IllegalArgumentException("the guidance scale must be ≥ 0, got " + w);
+        }
     }
 }

@@ -111,7 +111,7 @@ public final class Distillation implements Objective {
      * @param wMax the largest, ≥ wMin
      */
     public static Distillation guided(GaussianDiffusion diffusion, Teacher teacher, int steps, double wMin, double wMax) {
-        requireRange(wMin, wMax);
+        TrainConfig.Distillation.requireGuidanceRange(wMin, wMax);
         return new Distillation(diffusion, teacher, steps, wMin, wMax, false);
     }
 
@@ -124,14 +124,8 @@ public final class Distillation implements Objective {
      * @param steps S, the teacher's and the student's steps, S ≤ T
      */
     public static Distillation guidanceOnly(GaussianDiffusion diffusion, Teacher teacher, int steps, double wMin, double wMax) {
-        requireRange(wMin, wMax);
+        TrainConfig.Distillation.requireGuidanceRange(wMin, wMax);
         return new Distillation(diffusion, teacher, steps, wMin, wMax, true);
-    }
-
-    private static void requireRange(double wMin, double wMax) {
-        if (!(wMin >= 0 && wMax >= wMin && Double.isFinite(wMax))) {
-            throw new IllegalArgumentException("the guidance range must satisfy 0 ≤ min ≤ max, got " + wMin + " and " + wMax);
-        }
     }
 
     private Distillation(GaussianDiffusion diffusion, Teacher teacher, int steps, double guidanceMin, double guidanceMax, boolean sameSteps) {

@@ -68,10 +68,21 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
             }
             if (guidanceRange != null) {
                 guidanceRange = List.copyOf(guidanceRange);
-                if (guidanceRange.size() != 2 || !(guidanceRange.get(0) >= 0) || !(guidanceRange.get(1) >= guidanceRange.get(0))
-                        || !Double.isFinite(guidanceRange.get(1))) {
-                    throw new IllegalArgumentException("distillation.guidanceRange must be [min, max] with 0 ≤ min ≤ max, got " + guidanceRange);
+                if (guidanceRange.size() != 2) {
+                    throw new IllegalArgumentException("distillation.guidanceRange must be [min, max], got " + guidanceRange);
                 }
+                requireGuidanceRange(guidanceRange.get(0), guidanceRange.get(1));
+            }
+        }
+
+        /**
+         * Checks a range of guidance scales for guided distillation.
+         *
+         * @throws IllegalArgumentException unless 0 ≤ min ≤ max, both finite
+         */
+        public static void requireGuidanceRange(double min, double max) {
+            if (!(min >= 0 && max >= min && Double.isFinite(max))) {
+                throw new IllegalArgumentException("the guidance range must satisfy 0 ≤ min ≤ max, got " + min + " and " + max);
             }
         }
 
@@ -177,6 +188,19 @@ public record TrainConfig(DataSpec data, UNetConfig model, Diffusion diffusion, 
     /** Whether this is a distilled student. */
     public boolean distilled() {
         return distillation != null;
+    }
+
+    /**
+     * Checks that a model of this configuration can be sampled at guidance scale w: anything, unless it is a student
+     * distilled with guidance, which takes only the scales of its range.
+     *
+     * @param model what to call the model in the message
+     * @throws IllegalArgumentException naming the model, its range and the scale
+     */
+    public void requireGuidance(double w, String model) {
+        if (distilled()) {
+            distillation.requireGuidance(w, model);
+        }
     }
 
     /** Whether the data is sound ({@code wav:DIR}). */
