@@ -72,7 +72,7 @@ final class EditOptions {
     /** The model --checkpoint names (the built-in one without it). */
     static DiffusionModel open(CheckpointOption checkpoint) {
         try {
-            return DiffusionModel.open(new ModelSource(checkpoint.pathOr(Builtins.DEFAULT)));
+            return DiffusionModel.open(new ModelSource(checkpoint.pathOr(Builtins.MNIST)));
         } catch (IOException e) {
             throw new UserInputException(e.getMessage(), e);
         }

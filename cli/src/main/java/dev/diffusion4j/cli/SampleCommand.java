@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
 /** {@code diffusion4j sample}: images from a checkpoint, with DDPM or DDIM. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = "Generate images from a checkpoint (EMA weights by default; without --checkpoint, the built-in MNIST "
-                + "model, builtin:mnist). --out FILE.png writes a grid, "
+                + "model distilled to 4 steps, builtin:mnist-fast-guided, or builtin:mnist when the options ask for what the "
+                + "4-step model cannot do: another sampler or step count, a guidance scale outside 1 to 3). --out FILE.png writes a grid, "
                 + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample (for a model trained on wav: data, "
                 + "a WAV and a mel-spectrogram PNG per sample, and grid.png); a class-conditional model's files are named after the "
                 + "class drawn, e.g. sample-00003-three.wav.")
@@ -84,12 +85,11 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Output kind = checkOutputs();
-        Path given = checkpoint.pathOr(Builtins.DEFAULT);
-        if (noEma && Builtins.names(given)) {
+        if (noEma && (!checkpoint.given() || Builtins.names(checkpoint.path))) {
             throw new UserInputException("--no-ema: a built-in model ships only its EMA weights");
         }
         long start = System.nanoTime();
-        try (DiffusionModel model = open(given)) {
+        try (DiffusionModel model = checkpoint.given() ? open(checkpoint.path) : openDefault()) {
             Classes classes = classes(model.info());
             SampleRequest request = request(model, classes);
             Trajectory traj = trajectory == null ? null : new Trajectory(model.steps(request), Math.min(4, Math.min(classes.total(), batch.batch)));
@@ -109,6 +109,27 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The model without --checkpoint: {@link Builtins#FAST}, 4 network evaluations per sample, when it can serve what
+     * the options ask (its own sampler, a guidance scale of its range); otherwise {@link Builtins#MNIST}, which serves
+     * every sampler and scale. The report line names the one used.
+     */
+    private DiffusionModel openDefault() {
+        DiffusionModel fast = open(Path.of(Builtins.FAST));
+        boolean serves = false;
+        try {
+            fast.check(build(fast, classes(fast.info())));
+            serves = true;
+        } catch (IllegalArgumentException e) {
+            // another sampler, step count or scale: the full model's job
+        } finally {
+            if (!serves) {
+                fast.close();
+            }
+        }
+        return serves ? fast : open(Path.of(Builtins.MNIST));
+    }
+
     private DiffusionModel open(Path given) {
         try {
             return DiffusionModel.open(new ModelSource(given), noEma ? Weights.RAW : Weights.EMA);
@@ -119,16 +140,20 @@ public final class SampleCommand implements Callable<Integer> {
 
     /** The request the options make, checked against the model: a sampler the schedule cannot run is a usage error. */
     private SampleRequest request(DiffusionModel model, Classes classes) {
-        List<String> labels = classes.labels() == null ? List.of()
-                : Arrays.stream(classes.labels()).mapToObj(k -> ClassNames.name((int) k, model.info().classNames())).toList();
-        SampleRequest request = SampleRequest.builder().count(classes.total()).batch(batch.batch).labels(labels).guidance(classes.guidance())
-                .sampler(sampler.spec()).seed(seed.seed).build();
+        SampleRequest request = build(model, classes);
         try {
             model.check(request);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         return request;
+    }
+
+    private SampleRequest build(DiffusionModel model, Classes classes) {
+        List<String> labels = classes.labels() == null ? List.of()
+                : Arrays.stream(classes.labels()).mapToObj(k -> ClassNames.name((int) k, model.info().classNames())).toList();
+        return SampleRequest.builder().count(classes.total()).batch(batch.batch).labels(labels).guidance(classes.guidance())
+                .sampler(sampler.spec()).seed(seed.seed).build();
     }
 
     /**

@@ -20,7 +20,8 @@ final class SharedOptions {
     /** {@code --checkpoint RUN_DIR|CHECKPOINT_DIR|builtin:NAME}. */
     static final class CheckpointOption {
         @Option(names = "--checkpoint", paramLabel = "DIR",
-                description = "A run directory (its newest checkpoint), a checkpoint directory, or builtin:mnist (the model in the jar).")
+                description = "A run directory (its newest checkpoint), a checkpoint directory, or builtin:NAME, a model in the jar "
+                        + "(mnist, mnist-w16, mnist-fast, mnist-fast-guided, fsdd).")
         Path path;
 
         /** The path given, or {@code dflt}. */

@@ -20,7 +20,8 @@ class BuiltinModelTest {
             Path png = dir.resolve("digits.png");
             CliRunner.Result r = CliRunner.run("sample", "--num", "4", "--steps", "4", "--out", png.toString());
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.out()).contains("builtin:mnist").contains("all classes in turn");
+            assertThat(r.out()).as("--steps 4 is not the 4-step model's own sampler, so the full model draws")
+                    .contains("from builtin:mnist (step").contains("all classes in turn");
             assertThat(ImageIO.read(png.toFile())).isNotNull();
             Path sevens = dir.resolve("sevens.npy");
             CliRunner.Result s = CliRunner.run("sample", "--checkpoint", "builtin:mnist", "--class", "7", "--num", "2", "--steps", "4",
@@ -36,6 +37,32 @@ class BuiltinModelTest {
             CliRunner.Result noEma = CliRunner.run("sample", "--no-ema", "--num", "1", "--out", dir.resolve("x.png").toString());
             assertThat(noEma.code()).isEqualTo(2);
             assertThat(noEma.err()).contains("a built-in model ships only its EMA weights");
+        });
+    }
+
+    @Test
+    void withoutACheckpointTheFourStepModelDrawsWhatItCanAndTheFullModelTheRest(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.mnistPresent()
+                && BuiltinModels.class.getResource("/dev/diffusion4j/models/mnist-fast-guided/ema.safetensors") != null,
+                "models/mnist or models/mnist-fast-guided is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            CliRunner.Result plain = CliRunner.run("sample", "--num", "2", "--out", dir.resolve("a.png").toString());
+            assertThat(plain.code()).as(plain.err()).isZero();
+            assertThat(plain.out()).contains("guidance 1.5)").contains("ddim with 4 steps (4 network evaluations each)")
+                    .contains("from builtin:mnist-fast-guided (step");
+            CliRunner.Result scaled = CliRunner.run("sample", "--class", "3", "--guidance", "3", "--num", "2", "--out", dir.resolve("b.png").toString());
+            assertThat(scaled.code()).as(scaled.err()).isZero();
+            assertThat(scaled.out()).contains("from builtin:mnist-fast-guided (step");
+            CliRunner.Result unconditional = CliRunner.run("sample", "--guidance", "0", "--num", "2", "--out", dir.resolve("c.png").toString());
+            assertThat(unconditional.code()).as(unconditional.err()).isZero();
+            assertThat(unconditional.out()).as("guidance 0 is outside the 4-step model's range").contains("from builtin:mnist (step");
+            CliRunner.Result sampler = CliRunner.run("sample", "--sampler", "sde-dpm-solver++", "--steps", "2", "--num", "2",
+                    "--out", dir.resolve("d.png").toString());
+            assertThat(sampler.code()).as(sampler.err()).isZero();
+            assertThat(sampler.out()).contains("sde-dpm-solver++ with 2 steps").contains("from builtin:mnist (step");
+            CliRunner.Result bad = CliRunner.run("sample", "--guidance", "-1", "--num", "2", "--out", dir.resolve("e.png").toString());
+            assertThat(bad.code()).as("a scale no model takes is still a usage error").isEqualTo(2);
+            assertThat(dir.resolve("e.png")).doesNotExist();
         });
     }
 
