@@ -15,7 +15,8 @@ import java.util.Set;
  *     Image[] sevens = p.predict(new int[] {7, 7, 7});
  * }
  * }</pre>
- * The artifact ids are the built-in models ({@code mnist}, {@code mnist-w16}, {@code mnist-fast}) and {@value DiffusionModelLoader#RUN}, which opens the run or
+ * The artifact ids are the built-in models of images ({@code mnist}, {@code mnist-w16}, {@code mnist-fast},
+ * {@code mnist-fast-guided}) and {@value DiffusionModelLoader#RUN}, which opens the run or
  * checkpoint directory named by the argument {@code path}. Arguments (all optional): {@code seed} (default 0),
  * {@code guidance} (the model's, {@link dev.diffusion4j.api.ModelInfo#defaultGuidance()}), {@code sampler} ({@code dpm-solver++}, {@code ddim}, {@code sde-dpm-solver++} or {@code ddpm})
  * and {@code steps} (the sampler's default), as {@code diffusion4j sample} takes them; see {@link ImageGenerationTranslator}
@@ -30,6 +31,7 @@ public final class DiffusionZoo extends ModelZoo {
         addModel(new DiffusionModelLoader("mnist"));
         addModel(new DiffusionModelLoader("mnist-w16"));
         addModel(new DiffusionModelLoader("mnist-fast"));
+        addModel(new DiffusionModelLoader("mnist-fast-guided"));
         addModel(new DiffusionModelLoader(DiffusionModelLoader.RUN));
     }
 

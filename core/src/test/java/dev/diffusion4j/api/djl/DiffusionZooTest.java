@@ -54,6 +54,28 @@ class DiffusionZooTest {
     }
 
     @Test
+    void theGuidedFourStepModelLoadsThroughCriteriaAtAScaleOfItsRange(@TempDir Path dir) throws Exception {
+        Skips.unless(BuiltinModels.class.getResource("/dev/diffusion4j/models/mnist-fast-guided/ema.safetensors") != null,
+                "models/mnist-fast-guided is not in this build");
+        BuiltinModels.withCache(dir, () -> {
+            Criteria<int[], Image[]> c = Criteria.builder().setTypes(int[].class, Image[].class).optApplication(Application.CV.IMAGE_GENERATION)
+                    .optGroupId(DiffusionZoo.GROUP_ID).optArtifactId("mnist-fast-guided").optArgument("seed", 3).optArgument("guidance", 2)
+                    .build();
+            Image[] images;
+            try (ZooModel<int[], Image[]> model = c.loadModel(); Predictor<int[], Image[]> p = model.newPredictor()) {
+                images = p.predict(new int[] {4, 9});
+            }
+            try (DiffusionModel model = DiffusionModel.open(ModelSource.builtin("mnist-fast-guided"))) {
+                assertThat(model.info().guidanceRange()).containsExactly(1.0, 3.0);
+                Samples s = model.sample(SampleRequest.builder().count(2).labels(java.util.List.of("4", "9")).guidance(2).seed(3).build());
+                for (int i = 0; i < 2; i++) {
+                    assertThat(grey((BufferedImage) images[i].getWrappedImage())).as("image %d", i).isEqualTo(grey(s.image(i)));
+                }
+            }
+        });
+    }
+
+    @Test
     void aRunNeedsItsPathAndTheTypesMustFit() {
         assertThatThrownBy(() -> criteria(DiffusionModelLoader.RUN).loadModel()).isInstanceOf(ModelNotFoundException.class);
         Criteria<int[], String> wrong = Criteria.builder().setTypes(int[].class, String.class).optGroupId(DiffusionZoo.GROUP_ID)
