@@ -65,7 +65,8 @@ public final class SampleJob implements Callable<Integer> {
             description = "ddpm, ddim, dpm-solver++ or sde-dpm-solver++. Default: dpm-solver++.")
     private SamplerSpec.Kind kind = SamplerSpec.DEFAULT_KIND;
 
-    @Option(names = "--steps", paramLabel = "K", description = "Model evaluations (default 50 for ddim, 20 for both dpm-solver++).")
+    @Option(names = "--steps", paramLabel = "K", description = "Sampler steps (default 50 for ddim, 20 for both dpm-solver++); classifier-free guidance costs two "
+            + "network evaluations per step.")
     private Integer steps;
 
     @Option(names = "--seed", required = true, paramLabel = "S", description = "Seed of every random draw.")
@@ -170,7 +171,7 @@ public final class SampleJob implements Callable<Integer> {
         int now = (int) drawn.stream().filter(b -> b).count();
         result = new Result(draw.total(), ranges.size(), now, ranges.size() - now);
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf(Locale.ROOT, "%d samples in %d shards (%d drawn now, %d already complete), %s, %s with %s model evaluations each -> %s%n",
+        pw.printf(Locale.ROOT, "%d samples in %d shards (%d drawn now, %d already complete), %s, %s with %s steps each -> %s%n",
                 draw.total(), ranges.size(), now, ranges.size() - now, description.get("model"), kind.cliName(), description.get("steps"),
                 out.resolve(Shards.INDEX));
         pw.flush();
