@@ -2,8 +2,9 @@
 sample-rate.sh: the network of the built-in model mnist-w16 (models/mnist-w16/config.json: base 16, multiples 1-2-2,
 one residual block down, attention at 7x7, GroupNorm with up to 8 groups, one head, 10 classes, dropout 0;
 280,881 parameters), v-prediction on the linear beta schedule with T = 1000, drawn with DPM-Solver++(2M) on
-diffusion4j's log-SNR grid (DpmSolverPlusPlus.java, the default sampler) at guidance 1: one forward pass per step,
-labels 0..9 in turn as `sample` gives them.
+diffusion4j's log-SNR grid (DpmSolverPlusPlus.java, the default sampler), by default at guidance 1: one forward pass per step,
+labels 0..9 in turn as `sample` gives them; --guidance W other than 0 and 1 doubles each pass's batch, as
+classifier-free guidance does in diffusion4j.
 
 Each timed run is a whole batch: x_T ~ N(0, I), --steps solver steps, the clipped x_0. Prints one JSON object: the
 median over --repeats runs after --warmup untimed ones. With --compile the network (not the solver's arithmetic)
@@ -82,13 +83,24 @@ def solver_plan(steps):
     return ts, plan
 
 
-def sample(net, plan, labels, shape):
-    """One batch: x_T, then every step of the plan; v-prediction, x0 clipped to [-1, 1] as diffusion4j does."""
+def sample(net, plan, labels, shape, guidance=1.0, classes=10):
+    """One batch: x_T, then every step of the plan; v-prediction, x0 clipped to [-1, 1] as diffusion4j does. At a
+    guidance scale other than 0 and 1 each step is classifier-free guidance as diffusion4j's Guidance does it: the
+    labelled and the unlabelled ("no class", label K) halves in one batched pass, v = v_none + w (v_label - v_none)."""
     x = torch.randn(shape)
     prev = None
     b = shape[0]
+    guided = guidance not in (0.0, 1.0)
+    if guidance == 0.0:
+        labels = torch.full_like(labels, classes)
+    both = torch.cat([labels, torch.full_like(labels, classes)]) if guided else labels
     for row in plan:
-        v = net(x, torch.full((b,), row["t"], dtype=torch.long), labels)
+        t = torch.full((2 * b if guided else b,), row["t"], dtype=torch.long)
+        if guided:
+            v_label, v_none = net(torch.cat([x, x]), t, both).chunk(2)
+            v = v_none + guidance * (v_label - v_none)
+        else:
+            v = net(x, t, both)
         x0 = (row["sab"] * x - row["somab"] * v).clamp_(-1, 1)
         if row["last"]:
             x = x0
@@ -107,6 +119,7 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--compile", action="store_true")
+    p.add_argument("--guidance", type=float, default=1.0, help="classifier-free guidance scale (two passes per step unless 0 or 1)")
     p.add_argument("--weights", help="a diffusion4j ema.safetensors of the mnist-w16 network")
     p.add_argument("--save", help="write the last batch (N, 1, 28, 28) in [-1, 1] to this .npy file")
     a = p.parse_args()
@@ -125,7 +138,7 @@ def main():
     with torch.no_grad():
         for i in range(a.warmup + a.repeats):
             start = time.perf_counter()
-            out = sample(fwd, plan, labels, shape)
+            out = sample(fwd, plan, labels, shape, a.guidance)
             (warm if i < a.warmup else times).append(time.perf_counter() - start)
     if a.save:
         import numpy as np
@@ -134,7 +147,7 @@ def main():
     sec = statistics.median(times)
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(), "compiled": a.compile,
-        "parameters": params, "weights_loaded": bool(loaded), "weights": a.weights, "batch": a.batch,
+        "parameters": params, "weights_loaded": bool(loaded), "weights": a.weights, "batch": a.batch, "guidance": a.guidance,
         "steps": a.steps, "timesteps": ts, "warmup": a.warmup, "repeats": a.repeats,
         "images_per_s": a.batch / sec, "seconds_per_batch": sec,
         "seconds_per_batch_all": [round(s, 4) for s in times], "warmup_s": [round(s, 4) for s in warm],
