@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code diffusion4j sample}: images from a checkpoint, with DDPM or DDIM. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Generate images from a checkpoint (EMA weights by default; without --checkpoint, the built-in MNIST "
+        description = "Generate images from a checkpoint (EMA weights by default; without --checkpoint, a built-in MNIST "
                 + "model distilled to 4 steps, builtin:mnist-fast-guided, or builtin:mnist when the options ask for what the "
                 + "4-step model cannot do: another sampler or step count, a guidance scale outside 1 to 3). --out FILE.png writes a grid, "
                 + "FILE.npy an (N, C, H, W) uint8 array, a directory one PNG per sample (for a model trained on wav: data, "
