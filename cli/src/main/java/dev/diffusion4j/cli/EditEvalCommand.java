@@ -120,8 +120,11 @@ public final class EditEvalCommand implements Callable<Integer> {
         if (out != null) {
             Outputs.requireWritableDirectory(out);
         }
-        if (trueClass && mask == null) {
-            throw new UserInputException("--true-class is for inpainting (--mask); SDEdit edits toward --class");
+        if ((trueClass || method.inferClass) && mask == null) {
+            throw new UserInputException("--true-class and --infer-class are for inpainting (--mask); SDEdit edits toward --class");
+        }
+        if (trueClass && method.inferClass) {
+            throw new UserInputException("give at most one of --true-class and --infer-class");
         }
         if ((mask == null) == (strengths == null)) {
             throw new UserInputException("give exactly one of --mask (inpainting) and --strength (SDEdit)");
@@ -175,8 +178,18 @@ public final class EditEvalCommand implements Callable<Integer> {
             }
             b.labels(java.util.Arrays.stream(inputs.labels()).mapToObj(l -> ClassNames.name(l, model.info().classNames())).toList());
         }
-        EditRequest request = method.build(b);
         long start = System.nanoTime();
+        List<String> inferred = method.inferClasses(model, in, mk, b);
+        if (inferred != null) {
+            int right = 0;
+            for (int i = 0; i < inferred.size(); i++) {
+                right += ClassNames.indexOf(inferred.get(i), model.info().classNames(), model.info().classes()) == inputs.labels()[i] ? 1 : 0;
+            }
+            pw.printf(Locale.ROOT, "class inferred from the known region (%d trials): the true class for %.4f, %.1f ms per image%n",
+                    method.classTrials, (double) right / inferred.size(), (System.nanoTime() - start) / 1e6 / inferred.size());
+            pw.flush();
+        }
+        EditRequest request = method.build(b);
         Samples done = model.inpaint(in, mk, request);
         double secs = (System.nanoTime() - start) / 1e9;
         ImageDataset completed = like(inputs, done.pixels(), "completed");
@@ -196,7 +209,7 @@ public final class EditEvalCommand implements Callable<Integer> {
         String how = method.describe(sampler.kind + " " + model.steps(dev.diffusion4j.api.SampleRequest.builder().sampler(sampler.spec()).build())
                 + " steps");
         pw.printf(Locale.ROOT, "inpainting %s of %d test images, %s%s, %s, seed %d%n", mask, in.count(), how,
-                trueClass ? ", each as its true class" : "", model.info().name(), seed.seed);
+                trueClass ? ", each as its true class" : method.inferClass ? ", each as its inferred class" : "", model.info().name(), seed.seed);
         pw.printf(Locale.ROOT, "accuracy on the true class: completed %.4f, masked input alone %.4f, original %.4f%n",
                 ClassifierTraining.accuracy(c, completed, 500, m), ClassifierTraining.accuracy(c, like(inputs, erased, "erased"), 500, m),
                 ClassifierTraining.accuracy(c, inputs, 500, m));

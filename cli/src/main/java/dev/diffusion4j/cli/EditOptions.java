@@ -88,10 +88,23 @@ final class EditOptions {
 
     /** The request the options make, the class checked against the model. */
     EditRequest.Builder request(DiffusionModel model) {
+        return request(model, false);
+    }
+
+    /**
+     * The request the options make, the class checked against the model.
+     *
+     * @param classInferred whether the class will be inferred from the input (then --class is refused and --guidance
+     *     allowed)
+     */
+    EditRequest.Builder request(DiffusionModel model, boolean classInferred) {
         EditRequest.Builder b = EditRequest.builder().sampler(sampler.spec()).seed(seed.seed).batch(batch.batch);
+        if (classToken != null && classInferred) {
+            throw new UserInputException("give at most one of --class and --infer-class");
+        }
         if (classToken != null) {
             b.label(ClassChoice.one(classToken, model));
-        } else if (guidance != null) {
+        } else if (guidance != null && !classInferred) {
             throw new UserInputException("--guidance needs --class");
         }
         if (guidance != null) {

@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "inpaint", mixinStandardHelpOptions = true,
         description = "Complete what a mask leaves unknown, keeping the rest of the input exactly: the known region is put back at "
                 + "every step. By default inside the sampler of --sampler (fast); --repaint runs RePaint (Lugmayr et al. 2022) on the "
-                + "ancestral sampler with its resampling. --out FILE.png shows three rows: the input, the masked input, the result.")
+                + "ancestral sampler with its resampling. --infer-class completes each image as the class the model finds likeliest for what "
+                + "is known. --out FILE.png shows three rows: the input, the masked input, the result.")
 public final class InpaintCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -43,9 +45,13 @@ public final class InpaintCommand implements Callable<Integer> {
         try (DiffusionModel model = edit.open()) {
             Samples input = edit.read(model);
             Mask m = mask(model, input);
-            EditRequest request = method.build(edit.request(model));
+            EditRequest.Builder b = edit.request(model, method.inferClass);
             long start = System.nanoTime();
-            Samples done = model.inpaint(input, m, request);
+            List<String> inferred = method.inferClasses(model, input, m, b);
+            if (inferred != null) {
+                spec.commandLine().getOut().println("class inferred from the known region: " + String.join(" ", inferred));
+            }
+            Samples done = model.inpaint(input, m, method.build(b));
             double secs = (System.nanoTime() - start) / 1e9;
             Samples masked = new Samples(m.hide(input.pixels(), input.count(), input.channels()), input.count(), input.channels(), input.height(),
                     input.width(), null, java.util.List.of(), input.audio(), 0);

@@ -1,11 +1,18 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.api.DiffusionModel;
 import dev.diffusion4j.api.EditRequest;
+import dev.diffusion4j.api.Samples;
 import dev.diffusion4j.edit.Inpainting;
+import dev.diffusion4j.edit.Mask;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** {@code --repaint [--repaint-steps N] [--jump-length J] [--jump-count R]} or {@code --resample R}: how to inpaint. */
+/**
+ * {@code --repaint [--repaint-steps N] [--jump-length J] [--jump-count R]} or {@code --resample R}: how to inpaint; and
+ * {@code --infer-class [--class-trials N]}: as which class.
+ */
 final class InpaintingOptions {
     @Option(names = "--repaint", description = "RePaint instead of the fast variant: a respaced ancestral chain with jumps back.")
     boolean repaint;
@@ -22,6 +29,15 @@ final class InpaintingOptions {
     @Option(names = "--resample", paramLabel = "R", description = "The fast variant: run each step R times. Default: ${DEFAULT-VALUE}.")
     int resample = 1;
 
+    @Option(names = "--infer-class",
+            description = "For a class-conditional model: complete each image as the class the model itself finds likeliest for its "
+                    + "known region (the diffusion classifier on the known pixels), instead of without a class.")
+    boolean inferClass;
+
+    @Option(names = "--class-trials", paramLabel = "N",
+            description = "With --infer-class: noise draws per image, each one network evaluation per class. Default: ${DEFAULT-VALUE}.")
+    int classTrials = 50;
+
     /** The request with the method chosen. */
     EditRequest build(EditRequest.Builder b) {
         try {
@@ -29,6 +45,28 @@ final class InpaintingOptions {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * With --infer-class, each image's likeliest class from its known region, which the request then completes as; else
+     * nothing.
+     *
+     * @return the inferred class names, or null without --infer-class
+     */
+    List<String> inferClasses(DiffusionModel model, Samples input, Mask mask,
+            EditRequest.Builder b) {
+        if (!inferClass) {
+            return null;
+        }
+        if (!model.info().conditional()) {
+            throw new UserInputException("--infer-class: " + model.info().name() + " is not class-conditional");
+        }
+        if (classTrials < 1) {
+            throw new UserInputException("--class-trials must be at least 1, got " + classTrials);
+        }
+        List<String> classes = model.inferClasses(input, mask, classTrials, b.build());
+        b.labels(classes);
+        return classes;
     }
 
     /** The method in words, e.g. {@code RePaint 250 steps, j = 10, r = 10} or {@code dpm-solver++ 20 steps, resampled 3x}. */

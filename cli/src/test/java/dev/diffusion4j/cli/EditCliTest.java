@@ -34,6 +34,11 @@ class EditCliTest {
                     assertThat(out[i]).as("known pixel %d kept", i).isEqualTo(in[i]);
                 }
             }
+            CliRunner.Result inferred = CliRunner.run("inpaint", "--samples", threes.toString(), "--mask", "random:0.3", "--infer-class",
+                    "--class-trials", "10", "--steps", "5", "--out", dir.resolve("inferred").toString());
+            ok(inferred);
+            assertThat(inferred.out()).as("70% of each 3 known").contains("class inferred from the known region: 3 3 3 3");
+            assertThat(dir.resolve("inferred").resolve("sample-00002-3.png")).as("completed as the class inferred").isRegularFile();
             ok(CliRunner.run("inpaint", "--samples", threes.toString(), "--mask", "center", "--repaint", "--repaint-steps", "10", "--jump-length",
                     "3", "--jump-count", "2", "--out", dir.resolve("repaint.png").toString()));
             assertThat(dir.resolve("repaint.png")).isRegularFile();
@@ -70,6 +75,10 @@ class EditCliTest {
             CliRunner.Result badMask = CliRunner.run("inpaint", "--image", one.toString(), "--mask", "middle", "--out", dir.resolve("x.png").toString());
             assertThat(badMask.code()).isEqualTo(2);
             assertThat(badMask.err()).startsWith("diffusion4j: error: mask 'middle' is not a PNG nor one of bottom-half");
+            CliRunner.Result both = CliRunner.run("inpaint", "--image", one.toString(), "--mask", "center", "--class", "1", "--infer-class", "--out",
+                    dir.resolve("x.png").toString());
+            assertThat(both.code()).isEqualTo(2);
+            assertThat(both.err().strip()).isEqualTo("diffusion4j: error: give at most one of --class and --infer-class");
             CliRunner.Result badClass = CliRunner.run("edit", "--image", one.toString(), "--strength", "0.5", "--class", "eleven", "--out",
                     dir.resolve("x.png").toString());
             assertThat(badClass.code()).isEqualTo(2);

@@ -19,6 +19,7 @@ import dev.diffusion4j.train.Checkpoint;
 import dev.diffusion4j.train.TrainConfig;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.edit.ClassInference;
 import dev.diffusion4j.edit.ImageToImage;
 import dev.diffusion4j.edit.Inpainting;
 import dev.diffusion4j.edit.Inversion;
@@ -322,15 +323,56 @@ public final class DiffusionModel implements AutoCloseable {
      * @return the completed images
      */
     public Samples inpaint(Samples input, Mask mask, EditRequest request, CancelToken cancel) {
-        if (mask.height() != info.height() || mask.width() != info.width()) {
-            throw new IllegalArgumentException("mask: " + mask.height() + "x" + mask.width() + ", not this model's " + info.height() + "x"
-                    + info.width());
-        }
+        checkMask(mask);
         GaussianDiffusion d = checkpoint.config().diffusion().build();
         Sampler sampler = sampler(request.sampler());
         return perBatch(input, request, (net, x0, y, first, m) -> request.inpainting() == EditRequest.InpaintMethod.REPAINT
                 ? Inpainting.repaint(net, d, request.repaint(), x0, mask, y, Randomness.of(request.seed()), first, m, cancel)
                 : Inpainting.fast(net, sampler, d, x0, mask, request.resample(), y, Randomness.of(request.seed()), first, m, cancel));
+    }
+
+    /**
+     * The likeliest class of each image from its known region alone, asked of this class-conditional model: the class
+     * whose conditional prediction of the noise is best on the known pixels ({@link ClassInference}). Pass the result
+     * as the request's labels to complete each image as the class its known region shows.
+     *
+     * @param input the images (their unknown region does not matter)
+     * @param mask what is known
+     * @param trials (t, ε) draws per image, each one network evaluation per class
+     * @param request the seed and the batch (images per call times the number of classes)
+     * @return the name of each image's likeliest class
+     * @throws IllegalArgumentException for a model that is not class-conditional, or an empty mask
+     */
+    public List<String> inferClasses(Samples input, Mask mask, int trials, EditRequest request) {
+        if (!info.conditional()) {
+            throw new IllegalArgumentException(info.name() + " is not class-conditional: there is no class to infer");
+        }
+        checkMask(mask);
+        GaussianDiffusion d = checkpoint.config().diffusion().build();
+        int k = info.classes();
+        int per = info.channels() * info.height() * info.width();
+        int chunk = Math.max(1, request.batch() / k);
+        List<String> out = new java.util.ArrayList<>(input.count());
+        for (int from = 0; from < input.count(); from += chunk) {
+            int b = Math.min(chunk, input.count() - from);
+            try (NDManager m = manager.newSubManager()) {
+                NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(input.pixels(), from * per, (from + b) * per),
+                        new Shape(b, info.channels(), info.height(), info.width()), m);
+                NDArray errors = ClassInference.knownRegionErrors(Denoiser.of(network, new ParameterStore(m, false)), d, x0, mask, k, trials,
+                        Randomness.of(request.seed()), from, m);
+                for (long label : ClassInference.likeliest(errors)) {
+                    out.add(ClassNames.name((int) label, info.classNames()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void checkMask(Mask mask) {
+        if (mask.height() != info.height() || mask.width() != info.width()) {
+            throw new IllegalArgumentException("mask: " + mask.height() + "x" + mask.width() + ", not this model's " + info.height() + "x"
+                    + info.width());
+        }
     }
 
     /**
