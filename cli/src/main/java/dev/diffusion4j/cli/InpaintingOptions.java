@@ -53,8 +53,7 @@ final class InpaintingOptions {
      *
      * @return the inferred class names, or null without --infer-class
      */
-    List<String> inferClasses(DiffusionModel model, Samples input, Mask mask,
-            EditRequest.Builder b) {
+    List<String> inferClasses(DiffusionModel model, Samples input, Mask mask, EditRequest.Builder b) {
         if (!inferClass) {
             return null;
         }
