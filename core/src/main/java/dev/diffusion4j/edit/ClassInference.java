@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Gradients;
+import dev.diffusion4j.engine.Ops;
 import dev.diffusion4j.engine.Randomness;
 import dev.diffusion4j.model.Denoiser;
 import dev.diffusion4j.sample.SamplingLoop;
@@ -87,7 +88,7 @@ public final class ClassInference {
                 }
             }
         }
-        NDArray mean = sum.div(ts.length).transpose();
+        NDArray mean = Ops.div(sum, ts.length).transpose();
         sum.close();
         return mean;
     }
@@ -105,7 +106,7 @@ public final class ClassInference {
         NDArray predicted = diffusion.predictEps(model.apply(batch, tk, labels), batch, tk);
         NDArray target = eps.expandDims(0).repeat(0, classes).reshape(batch.getShape());
         NDArray sq = predicted.sub(target).square().mul(keep);
-        return sq.reshape(classes, b, -1).sum(new int[] {2}).div(mask.known() * shape.get(1));
+        return Ops.div(sq.reshape(classes, b, -1).sum(new int[] {2}), (double) mask.known() * shape.get(1));
     }
 
     /**
