@@ -131,8 +131,11 @@ class BrowserTest {
                 Thread.sleep(100);
             }
         }
+        // the profile lives outside @TempDir: Chromium's helper processes may still write to it after the browser is gone,
+        // and JUnit fails a test whose temporary directory it cannot delete
+        Path profile = Files.createTempDirectory("d4j-chromium-profile");
         Process browser = new ProcessBuilder(chromium.toString(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--remote-debugging-port=0", "--user-data-dir=" + dir.resolve("profile"), "--window-size=1200,900", url)
+                "--disable-crash-reporter", "--remote-debugging-port=0", "--user-data-dir=" + profile, "--window-size=1200,900", url)
                 .redirectErrorStream(true).start();
         try {
             int devtools = devtoolsPort(browser);
@@ -174,8 +177,23 @@ class BrowserTest {
                 }
             }
         } finally {
+            List<ProcessHandle> helpers = browser.descendants().toList();
             browser.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (ProcessHandle h : helpers) {
+                h.destroyForcibly();
+                h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join();
+            }
             training.cancel(true);
+            deleteQuietly(profile);
+        }
+    }
+
+    /** Deletes a directory tree as far as it can: a helper process that outlived the browser may still hold a file. */
+    private static void deleteQuietly(Path root) {
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // left for the system's temporary-file cleaning
         }
     }
 
