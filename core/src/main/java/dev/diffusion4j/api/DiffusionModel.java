@@ -350,14 +350,12 @@ public final class DiffusionModel implements AutoCloseable {
         checkMask(mask);
         GaussianDiffusion d = checkpoint.config().diffusion().build();
         int k = info.classes();
-        int per = info.channels() * info.height() * info.width();
         int chunk = Math.max(1, request.batch() / k);
         List<String> out = new java.util.ArrayList<>(input.count());
         for (int from = 0; from < input.count(); from += chunk) {
             int b = Math.min(chunk, input.count() - from);
             try (NDManager m = manager.newSubManager()) {
-                NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(input.pixels(), from * per, (from + b) * per),
-                        new Shape(b, info.channels(), info.height(), info.width()), m);
+                NDArray x0 = images(input, from, b, m);
                 NDArray errors = ClassInference.knownRegionErrors(Denoiser.of(network, new ParameterStore(m, false)), d, x0, mask, k, trials,
                         Randomness.of(request.seed()), from, m);
                 for (long label : ClassInference.likeliest(errors)) {
@@ -366,6 +364,13 @@ public final class DiffusionModel implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Images {@code from} to {@code from + count - 1} of {@code input} as a (count, C, H, W) array in [-1, 1], in {@code m}. */
+    private NDArray images(Samples input, int from, int count, NDManager m) {
+        int per = info.channels() * info.height() * info.width();
+        return Pixels.fromBytes(java.util.Arrays.copyOfRange(input.pixels(), from * per, (from + count) * per),
+                new Shape(count, info.channels(), info.height(), info.width()), m);
     }
 
     private void checkMask(Mask mask) {
@@ -424,11 +429,10 @@ public final class DiffusionModel implements AutoCloseable {
         byte[] out = new byte[frames * per];
         long[] labels = endLabels == null || request.labels().isEmpty() ? null : new long[frames];
         try (NDManager m = manager.newSubManager()) {
-            Shape one = new Shape(1, info.channels(), info.height(), info.width());
             Denoiser net = denoiser(m, request, !request.labels().isEmpty());
             NDArray[] latents = new NDArray[2];
             for (int e = 0; e < 2; e++) {
-                NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(ends.pixels(), e * per, (e + 1) * per), one, m);
+                NDArray x0 = images(ends, e, 1, m);
                 latents[e] = Inversion.invert(net, d, steps, x0, labelArray(m, endLabels, e), m, CancelToken.NONE);
             }
             for (int f = 0; f < frames; f++) {
@@ -471,8 +475,7 @@ public final class DiffusionModel implements AutoCloseable {
         for (int from = 0; from < n; from += request.batch()) {
             int b = Math.min(request.batch(), n - from);
             try (NDManager m = manager.newSubManager()) {
-                NDArray x0 = Pixels.fromBytes(java.util.Arrays.copyOfRange(input.pixels(), from * per, (from + b) * per),
-                        new Shape(b, info.channels(), info.height(), info.width()), m);
+                NDArray x0 = images(input, from, b, m);
                 NDArray y = labels == null ? null : m.create(java.util.Arrays.copyOfRange(labels, from, from + b));
                 NDArray x = op.run(denoiser(m, request, !request.labels().isEmpty()), x0, y, from, m);
                 System.arraycopy(Pixels.toBytes(x), 0, out, from * per, b * per);

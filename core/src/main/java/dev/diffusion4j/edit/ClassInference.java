@@ -76,11 +76,14 @@ public final class ClassInference {
         long b = shape.get(0);
         int[] ts = timesteps(diffusion.schedule().steps(), trials);
         Randomness draws = rng.derive("classify");
+        NDArray keep = mask.toArray(m, (int) shape.get(1));
+        NDArray labels = m.arange(0, classes, 1, DataType.INT64).expandDims(1).repeat(1, b).reshape(classes * b);
         NDArray sum = m.zeros(new Shape(classes, b));
         try (Gradients.NotRecording quiet = Gradients.notRecording()) {
             for (int i = 0; i < ts.length; i++) {
                 try (NDManager step = m.newSubManager()) {
-                    NDArray err = trial(model, diffusion, x0, mask, classes, ts[i], draws.step(i).normalPerItem(step, shape, firstItem), step);
+                    NDArray eps = draws.step(i).normalPerItem(step, shape, firstItem);
+                    NDArray err = trial(model, diffusion, x0, keep, mask.known(), labels, ts[i], eps);
                     NDArray next = sum.add(err);
                     next.attach(m);
                     sum.close();
@@ -90,23 +93,32 @@ public final class ClassInference {
         }
         NDArray mean = Ops.div(sum, ts.length).transpose();
         sum.close();
+        keep.close();
+        labels.close();
         return mean;
     }
 
-    /** One trial: (K, B) known-region errors at timestep t with noise {@code eps}, every class in one batch. */
-    private static NDArray trial(Denoiser model, GaussianDiffusion diffusion, NDArray x0, Mask mask, int classes, int t, NDArray eps, NDManager m) {
+    /**
+     * One trial: (K, B) known-region errors at timestep t with noise {@code eps}, every class in one batch; the arrays
+     * it makes belong to {@code eps}'s manager.
+     *
+     * @param keep the mask as a (1, C, H, W) array, 1 where known
+     * @param known the number of known pixels per channel
+     * @param labels (K·B) labels, class c for the c-th copy of the batch
+     */
+    private static NDArray trial(Denoiser model, GaussianDiffusion diffusion, NDArray x0, NDArray keep, int known, NDArray labels, int t,
+            NDArray eps) {
         Shape shape = x0.getShape();
         long b = shape.get(0);
-        NDArray keep = mask.toArray(m, (int) shape.get(1));
-        NDArray noised = diffusion.qSample(x0, SamplingLoop.timestepArray(x0, t), eps);
+        long classes = labels.getShape().get(0) / b;
+        NDArray noised = diffusion.qSample(x0, SamplingLoop.timestepArray(eps, t), eps);
         NDArray xt = Inpainting.combine(keep, noised, eps);
         NDArray batch = xt.expandDims(0).repeat(0, classes).reshape(new Shape(classes * b).addAll(shape.slice(1)));
-        NDArray labels = m.arange(0, classes, 1, DataType.INT64).expandDims(1).repeat(1, b).reshape(classes * b);
         NDArray tk = SamplingLoop.timestepArray(batch, t);
         NDArray predicted = diffusion.predictEps(model.apply(batch, tk, labels), batch, tk);
         NDArray target = eps.expandDims(0).repeat(0, classes).reshape(batch.getShape());
         NDArray sq = predicted.sub(target).square().mul(keep);
-        return Ops.div(sq.reshape(classes, b, -1).sum(new int[] {2}), (double) mask.known() * shape.get(1));
+        return Ops.div(sq.reshape(classes, b, -1).sum(new int[] {2}), (double) known * shape.get(1));
     }
 
     /**

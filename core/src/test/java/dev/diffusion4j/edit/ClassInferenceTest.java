@@ -79,8 +79,7 @@ class ClassInferenceTest {
             double[] got = new double[2];
             double[] want = new double[2];
             for (int i = 0; i < b; i++) {
-                double[] kp = new double[8];
-                System.arraycopy(toDouble(pixels, i * 16, 8), 0, kp, 0, 8); // the top two rows are the first 8 pixels
+                double[] kp = toDouble(pixels, i * 16, 8); // the top two rows are the first 8 pixels
                 for (int c = 0; c < 2; c++) {
                     got[c] += errors[i * 2 + c] / b;
                     want[c] += expectedError(kp, c, ts) / b;
